@@ -1,0 +1,5 @@
+"""``python -m longsum``: the same entry point as the ``longsum`` command."""
+
+from longsum.cli import main
+
+main()

@@ -1,0 +1,218 @@
+"""The command line: parse options, build a frozen config, call the library, render."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from longsum import __version__
+from longsum.config import (
+    DEFAULT_DATASET,
+    DEFAULT_MODEL,
+    BatchSettings,
+    DataSettings,
+    EvalConfig,
+    GenerationSettings,
+    ModelSettings,
+    ScoreSettings,
+)
+from longsum.errors import LongsumError
+
+app = typer.Typer(
+    help="Evaluate long-document summarization models (LongT5 and other seq2seq checkpoints) with ROUGE.",
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a LongsumError into one line on stderr and its exit code; Ctrl-C into exit 130."""
+    try:
+        yield
+    except LongsumError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(err.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+
+
+def _quiet_libraries() -> None:
+    # Library chatter (weight-loading bars, long-input warnings we count ourselves) would bury the progress bar.
+    import os
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"longsum {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = None,
+) -> None:
+    """Evaluate long-document summarization models with ROUGE."""
+
+
+ModelOpt = Annotated[str, typer.Option("--model", help="Hub id, local checkpoint dir, or builtin:tglobal / builtin:local.")]
+RevisionOpt = Annotated[Optional[str], typer.Option("--revision", help="Hub branch, tag or commit of the model.")]
+DtypeOpt = Annotated[str, typer.Option("--dtype", help="auto|bf16|fp16|fp32 (auto: bf16/fp16 on CUDA, fp32 on CPU).")]
+DeviceOpt = Annotated[str, typer.Option("--device", help="auto|cpu|cuda|cuda:N.")]
+MaxInputOpt = Annotated[int, typer.Option("--max-input-tokens", help="Truncate longer inputs (and count them).")]
+MaxLengthOpt = Annotated[int, typer.Option("--max-length", help="Total decoder length, as generate(max_length=...).")]
+MaxNewOpt = Annotated[Optional[int], typer.Option("--max-new-tokens", help="Generated tokens; replaces --max-length.")]
+BeamsOpt = Annotated[int, typer.Option("--num-beams", help="Beam width.")]
+LengthPenaltyOpt = Annotated[Optional[float], typer.Option("--length-penalty", help="Beam length penalty (default: the checkpoint's).")]
+NoRepeatOpt = Annotated[Optional[int], typer.Option("--no-repeat-ngram-size", help="Block repeated n-grams (default: the checkpoint's).")]
+BatchSizeOpt = Annotated[Optional[int], typer.Option("--batch-size", help="At most this many documents per batch.")]
+BatchTokensOpt = Annotated[Optional[int], typer.Option("--max-batch-tokens", help="Padded input tokens per batch (default 65536).")]
+PaddingOpt = Annotated[str, typer.Option("--padding", help="dynamic, or max-length to pad every input as the docs recipe does.")]
+
+
+@app.command("eval")
+def eval_command(
+    model: ModelOpt = DEFAULT_MODEL,
+    dataset: Annotated[str, typer.Option("--dataset", help="Hub dataset name[:config], a .jsonl/.json/.csv/.parquet file, or a folder of .txt files.")] = DEFAULT_DATASET,
+    split: Annotated[str, typer.Option("--split", help="Split of a hub dataset.")] = "validation",
+    text_column: Annotated[Optional[str], typer.Option("--text-column", help="Column with the document (auto-detected).")] = None,
+    summary_column: Annotated[Optional[str], typer.Option("--summary-column", help="Column with the reference (auto-detected).")] = None,
+    id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column with the id (default: detected, else the row index).")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Evaluate the first N documents only.")] = None,
+    revision: RevisionOpt = None,
+    max_input_tokens: MaxInputOpt = 16384,
+    max_length: MaxLengthOpt = 512,
+    max_new_tokens: MaxNewOpt = None,
+    num_beams: BeamsOpt = 2,
+    length_penalty: LengthPenaltyOpt = None,
+    no_repeat_ngram_size: NoRepeatOpt = None,
+    batch_size: BatchSizeOpt = None,
+    max_batch_tokens: BatchTokensOpt = None,
+    padding: PaddingOpt = "dynamic",
+    dtype: DtypeOpt = "auto",
+    device: DeviceOpt = "auto",
+    use_stemmer: Annotated[bool, typer.Option("--use-stemmer", help="Porter-stem tokens before matching.")] = False,
+    sentence_splitter: Annotated[str, typer.Option("--sentence-splitter", help="rougeLsum splitter: punkt or newline.")] = "punkt",
+    bootstrap_samples: Annotated[int, typer.Option("--bootstrap-samples", help="Resamples for the confidence interval.")] = 1000,
+    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", help="Write predictions.jsonl and metrics.json here.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the metrics JSON instead of the table.")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of torch and of the bootstrap.")] = 0,
+) -> None:
+    """Summarize a dataset with a model and report ROUGE-1/2/L/Lsum."""
+    with user_errors():
+        config = EvalConfig(
+            model=ModelSettings(model=model, revision=revision, dtype=dtype, device=device),
+            data=DataSettings(dataset, split, text_column, summary_column, id_column, limit),
+            generation=GenerationSettings(
+                max_length=max_length,
+                max_new_tokens=max_new_tokens,
+                num_beams=num_beams,
+                length_penalty=length_penalty,
+                no_repeat_ngram_size=no_repeat_ngram_size,
+            ),
+            batching=BatchSettings(max_input_tokens, batch_size, max_batch_tokens, padding),
+            scoring=ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed),
+            seed=seed,
+        )
+        _quiet_libraries()
+        from longsum.data import count_documents
+        from longsum.evaluation import evaluate, load_summarizer
+        from longsum.reporting import RichProgress, render_metrics, stderr
+
+        with stderr.status(f"loading {model}"):
+            summarizer = load_summarizer(config)
+        with RichProgress(count_documents(config.data)) as progress:
+            result = evaluate(config, output_dir=output_dir, summarizer=summarizer, progress=progress)
+        render_metrics(result.to_dict(), as_json=json_output)
+
+
+@app.command("bench")
+def bench_command(
+    model: ModelOpt = "builtin:tglobal",
+    dataset: Annotated[Optional[str], typer.Option("--dataset", help="Documents to time (default: a seeded synthetic set with PubMed-like lengths).")] = None,
+    documents: Annotated[int, typer.Option("--documents", help="How many synthetic documents.")] = 16,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Time the first N documents of --dataset.")] = None,
+    revision: RevisionOpt = None,
+    max_input_tokens: MaxInputOpt = 16384,
+    max_length: MaxLengthOpt = 512,
+    max_new_tokens: MaxNewOpt = None,
+    num_beams: BeamsOpt = 2,
+    length_penalty: LengthPenaltyOpt = None,
+    no_repeat_ngram_size: NoRepeatOpt = None,
+    batch_size: BatchSizeOpt = None,
+    max_batch_tokens: BatchTokensOpt = None,
+    padding: PaddingOpt = "dynamic",
+    dtype: DtypeOpt = "auto",
+    device: DeviceOpt = "auto",
+    repeats: Annotated[int, typer.Option("--repeats", help="Time the workload N times and report the median.")] = 1,
+    compare_recipe: Annotated[bool, typer.Option("--compare-recipe", help="Also time the docs recipe (pad to the limit, batch 2).")] = False,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the figures, config and environment here.")] = None,
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="A kept bench JSON to compare docs/s against.")] = None,
+    max_regression: Annotated[float, typer.Option("--max-regression", help="Allowed fall in docs/s below --baseline.")] = 0.10,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic documents and of torch.")] = 0,
+) -> None:
+    """Time a fixed workload: docs/s, tokens/s, padding efficiency, peak memory; compare with a baseline."""
+    with user_errors():
+        from longsum.bench import BenchConfig
+
+        config = BenchConfig(
+            eval=EvalConfig(
+                model=ModelSettings(model=model, revision=revision, dtype=dtype, device=device),
+                data=DataSettings(dataset=dataset or "", limit=limit),
+                generation=GenerationSettings(max_length, max_new_tokens, num_beams, length_penalty, no_repeat_ngram_size),
+                batching=BatchSettings(max_input_tokens, batch_size, max_batch_tokens, padding),
+                scoring=ScoreSettings(bootstrap_samples=100, seed=seed),
+                seed=seed,
+            ),
+            synthetic_documents=documents,
+            synthetic_seed=seed,
+            repeats=repeats,
+            compare_recipe=compare_recipe,
+        )
+        if not 0 <= max_regression < 1:
+            raise LongsumError("--max-regression must lie in [0, 1)")
+        _quiet_libraries()
+        from longsum.bench import bench, check_regression
+        from longsum.evaluation import load_summarizer
+        from longsum.reporting import render_bench, stderr
+        from longsum.storage import write_json_atomic
+
+        with stderr.status(f"loading {model}"):
+            summarizer = load_summarizer(config.eval)
+        with stderr.status("benchmarking"):
+            report = bench(config, summarizer)
+        if json_path is not None:
+            write_json_atomic(json_path, report)
+        render_bench(report)
+        if baseline is not None:
+            failure = check_regression(report, baseline, max_regression)
+            if failure:
+                typer.echo(f"error: {failure}", err=True)
+                raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry: usage errors become one ``error:`` line and exit code 2."""
+    try:
+        code = app(args=sys.argv[1:] or ["--help"], standalone_mode=False)
+    except typer.TyperException as err:
+        typer.echo(f"error: {err.format_message()}", err=True)
+        sys.exit(getattr(err, "exit_code", 2))
+    except typer.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,178 @@
+"""The frozen settings of a run: what to load, what to read, how to batch, generate and score."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from longsum.errors import LongsumError
+
+#: The checkpoint of the LongT5 recipe in the transformers docs.
+DEFAULT_MODEL = "Stancld/longt5-tglobal-large-16384-pubmed-3k_steps"
+#: The parquet form of the PubMed set that the docs recipe loads as ``scientific_papers``.
+DEFAULT_DATASET = "ccdv/pubmed-summarization:document"
+
+Padding = Literal["dynamic", "max-length"]
+DTYPES = ("auto", "bf16", "fp16", "fp32")
+PADDINGS = ("dynamic", "max-length")
+SPLITTERS = ("punkt", "newline")
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise LongsumError(message)
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Which checkpoint to load, and onto what.
+
+    Attributes:
+        model: a hub id, a local checkpoint directory, or a ``builtin:`` name.
+        revision: hub branch, tag or commit; ``None`` for the default branch.
+        dtype: ``auto`` (bf16 on CUDA where supported, else fp16 on CUDA, fp32 on CPU),
+            ``bf16``, ``fp16`` or ``fp32``.
+        device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+    """
+
+    model: str = DEFAULT_MODEL
+    revision: str | None = None
+    dtype: str = "auto"
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        _require(bool(self.model.strip()), "--model must not be empty")
+        _require(self.dtype in DTYPES, f"unknown --dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
+        device = self.device
+        valid = device in ("auto", "cpu", "cuda") or (
+            device.startswith("cuda:") and device[5:].isdigit()
+        )
+        _require(valid, f"unknown --device {device!r}; use auto, cpu, cuda or cuda:N")
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    """Where the documents come from and which columns hold what.
+
+    Attributes:
+        dataset: hub dataset ``name[:config]``, a local ``.jsonl/.json/.csv/.parquet`` file,
+            or a folder of ``.txt`` files.
+        split: the split of a hub dataset (ignored for local files).
+        text_column, summary_column, id_column: detected from the columns when ``None``.
+        limit: read at most this many documents.
+    """
+
+    dataset: str = DEFAULT_DATASET
+    split: str = "validation"
+    text_column: str | None = None
+    summary_column: str | None = None
+    id_column: str | None = None
+    limit: int | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.limit is None or self.limit >= 0, f"--limit must be 0 or more, got {self.limit}")
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """Overrides of the checkpoint's own ``generation_config``; ``None`` keeps the checkpoint's value.
+
+    ``max_length`` counts the whole decoder sequence, as ``generate(max_length=...)`` does;
+    ``max_new_tokens``, when given, replaces it.
+    """
+
+    max_length: int | None = 512
+    max_new_tokens: int | None = None
+    num_beams: int | None = 2
+    length_penalty: float | None = None
+    no_repeat_ngram_size: int | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.max_length is None or self.max_length >= 1, "--max-length must be at least 1")
+        _require(self.max_new_tokens is None or self.max_new_tokens >= 1, "--max-new-tokens must be at least 1")
+        _require(self.num_beams is None or self.num_beams >= 1, "--num-beams must be at least 1")
+        _require(
+            self.no_repeat_ngram_size is None or self.no_repeat_ngram_size >= 0,
+            "--no-repeat-ngram-size must be 0 or more",
+        )
+
+    def overrides(self) -> dict[str, Any]:
+        """The settings the user gave, as ``GenerationConfig`` keyword arguments."""
+        given = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+        if self.max_new_tokens is not None:
+            # generate() lets max_new_tokens win anyway; dropping max_length keeps the record honest.
+            given.pop("max_length", None)
+        return given
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """How documents are cut, padded and grouped.
+
+    Attributes:
+        max_input_tokens: longer inputs are truncated (and counted).
+        batch_size: at most this many documents per decoding batch (``None``: no cap but the budget).
+        max_batch_tokens: at most this many padded input tokens per batch.
+        padding: ``dynamic`` pads each batch to its own longest input; ``max-length`` pads every
+            input to ``max_input_tokens`` in dataset order, as the transformers docs recipe does.
+        sort_window: documents read ahead and sorted by length before batching.
+    """
+
+    max_input_tokens: int = 16384
+    batch_size: int | None = None
+    max_batch_tokens: int | None = None
+    padding: str = "dynamic"
+    sort_window: int = 256
+
+    def __post_init__(self) -> None:
+        _require(self.max_input_tokens >= 2, "--max-input-tokens must be at least 2")
+        _require(self.batch_size is None or self.batch_size >= 1, "--batch-size must be at least 1")
+        _require(
+            self.max_batch_tokens is None or self.max_batch_tokens >= 1, "--max-batch-tokens must be at least 1"
+        )
+        _require(self.padding in PADDINGS, f"unknown --padding {self.padding!r}; use dynamic or max-length")
+        _require(self.sort_window >= 1, "the sort window must hold at least one document")
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    """How ROUGE is computed and summarised.
+
+    Attributes:
+        use_stemmer: Porter-stem tokens before matching (rouge_score's option).
+        sentence_splitter: how rougeLsum splits sentences: ``punkt`` or ``newline``.
+        bootstrap_samples: resamples for the confidence interval.
+        confidence: width of the interval (0.95 for a 95% CI).
+        seed: seed of the bootstrap's ``numpy.random.default_rng``.
+    """
+
+    use_stemmer: bool = False
+    sentence_splitter: str = "punkt"
+    bootstrap_samples: int = 1000
+    confidence: float = 0.95
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _require(
+            self.sentence_splitter in SPLITTERS,
+            f"unknown sentence splitter {self.sentence_splitter!r}; use {' or '.join(SPLITTERS)}",
+        )
+        _require(self.bootstrap_samples >= 1, "--bootstrap-samples must be at least 1")
+        _require(0 < self.confidence < 1, "--confidence must lie between 0 and 1")
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """Everything that decides the numbers of one ``longsum eval`` run."""
+
+    model: ModelSettings = field(default_factory=ModelSettings)
+    data: DataSettings = field(default_factory=DataSettings)
+    generation: GenerationSettings = field(default_factory=GenerationSettings)
+    batching: BatchSettings = field(default_factory=BatchSettings)
+    scoring: ScoreSettings = field(default_factory=ScoreSettings)
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config as plain JSON-ready data."""
+        return dataclasses.asdict(self)

@@ -1,0 +1,118 @@
+"""Rendering: the progress bar, the results table and the JSON form, all through rich."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+#: Data goes to stdout; progress, warnings and errors to stderr.
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+class RichProgress:
+    """A progress bar on stderr: documents, input and generated tokens per second, ETA."""
+
+    def __init__(self, total: int | None, description: str = "summarizing") -> None:
+        self._bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rates]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=stderr,
+            transient=False,
+        )
+        self._task = self._bar.add_task(description, total=total, rates="")
+        self._start = time.perf_counter()
+        self._input = 0
+        self._generated = 0
+
+    def advance(self, documents: int, input_tokens: int, generated_tokens: int) -> None:
+        """Move the bar and refresh the token rates."""
+        self._input += input_tokens
+        self._generated += generated_tokens
+        elapsed = max(time.perf_counter() - self._start, 1e-9)
+        rates = f"in {self._input / elapsed:,.0f} tok/s  out {self._generated / elapsed:,.1f} tok/s"
+        self._bar.update(self._task, advance=documents, rates=rates)
+
+    def __enter__(self) -> RichProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+
+def rouge_table(metrics: dict[str, Any], title: str | None = None) -> Table:
+    """The ROUGE scores of a metrics dict as a table, x100, with the CI of F1."""
+    table = Table(title=title, title_justify="left")
+    confidence = metrics.get("config", {}).get("scoring", {}).get("confidence", 0.95)
+    for name in ("metric", "F1", f"{100 * confidence:g}% CI", "precision", "recall"):
+        table.add_column(name, justify="left" if name == "metric" else "right")
+    for rouge_type, s in metrics["rouge"].items():
+        table.add_row(
+            rouge_type, f"{100 * s['f']:.2f}", f"{100 * s['f_low']:.2f}-{100 * s['f_high']:.2f}",
+            f"{100 * s['p']:.2f}", f"{100 * s['r']:.2f}",
+        )
+    return table
+
+
+def summary_lines(metrics: dict[str, Any]) -> list[str]:
+    """Counts, speed and signature under the table."""
+    lines = [
+        f"documents {metrics['documents']} (scored {metrics['scored']}, truncated {metrics['truncated']}, "
+        f"empty predictions {metrics['empty_predictions']})",
+        f"{metrics['seconds']:.1f} s, {metrics['docs_per_second']:.2f} docs/s, "
+        f"padding efficiency {metrics['padding_efficiency']:.2f}",
+        f"signature: {metrics['signature']}",
+    ]
+    return lines
+
+
+def render_metrics(metrics: dict[str, Any], as_json: bool = False) -> None:
+    """Print the metrics to stdout: the JSON document, or the table and summary lines."""
+    if as_json:
+        stdout.print_json(json.dumps(metrics))
+        return
+    if metrics["rouge"]:
+        stdout.print(rouge_table(metrics))
+    else:
+        stdout.print("no document had a reference summary: nothing to score")
+    for line in summary_lines(metrics):
+        stdout.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def render_bench(report: dict[str, Any]) -> None:
+    """Print a bench report: longsum's figures, the recipe's beside them when timed, and the signature."""
+    runs = {name: report[name] for name in ("longsum", "recipe") if name in report}
+    table = Table(title="benchmark (median of runs)", title_justify="left")
+    table.add_column("figure")
+    for name in runs:
+        table.add_column(name, justify="right")
+    rows = [
+        ("documents/s", "docs_per_second", "{:.3f}"),
+        ("input tokens/s", "input_tokens_per_second", "{:,.0f}"),
+        ("generated tokens/s", "generated_tokens_per_second", "{:,.1f}"),
+        ("padding efficiency", "padding_efficiency", "{:.3f}"),
+        ("time to first batch (s)", "time_to_first_batch", "{:.2f}"),
+        ("seconds", "seconds", "{:.2f}"),
+        ("peak memory (MiB)", "peak_memory_bytes", "{:,.0f}"),
+    ]
+    for label, key, form in rows:
+        values = [run.get(key) for run in runs.values()]
+        if key == "peak_memory_bytes":
+            values = [v / 2**20 if v is not None else None for v in values]
+        table.add_row(label, *["-" if v is None else form.format(v) for v in values])
+    stdout.print(table)
+    if "speedup" in report:
+        same = "identical" if report["identical_predictions"] else "DIFFERENT"
+        stdout.print(f"speed-up over the docs recipe: {report['speedup']:.2f}x, predictions {same}", markup=False)
+    stdout.print(f"signature: {report['signature']}", markup=False, highlight=False, soft_wrap=True)

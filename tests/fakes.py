@@ -1,0 +1,32 @@
+"""Test doubles for the Summarizer interface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from longsum.batching import Batch
+from longsum.generation import Output
+
+
+class EchoSummarizer:
+    """Summarizes by echoing the first words; one token per character of input, capped at ``limit``."""
+
+    def __init__(self, limit: int = 1000, words: int = 6) -> None:
+        self.limit = limit
+        self.words = words
+        self.batches: list[Batch] = []
+
+    def encode(self, text: str) -> tuple[list[int], int]:
+        ids = [ord(c) % 97 + 3 for c in text] + [1]
+        return ids[: self.limit], len(ids)
+
+    def generate(self, batch: Batch) -> list[Output]:
+        self.batches.append(batch)
+        texts = [" ".join(item.doc.text.split()[: self.words]) for item in batch.items]
+        return [Output(text=t, tokens=len(t.split())) for t in texts]
+
+    def describe(self) -> dict[str, Any]:
+        return {"model": "echo", "revision": "0", "dtype": "fp32", "device": "cpu", "generation": {"num_beams": 1}}
+
+    def batch_tokens_hint(self) -> int | None:
+        return None
