@@ -84,7 +84,7 @@ def _figures(result: EvalResult, first_batch: float | None, device: str) -> dict
         "documents": c.documents,
         "seconds": result.seconds,
         "docs_per_second": result.docs_per_second,
-        "input_tokens_per_second": c.input_tokens / result.seconds if result.seconds else 0.0,
+        "input_tokens_per_second": c.processed_tokens / result.seconds if result.seconds else 0.0,
         "generated_tokens_per_second": c.generated_tokens / result.seconds if result.seconds else 0.0,
         "padding_efficiency": result.padding_efficiency,
         "time_to_first_batch": first_batch,

@@ -6,6 +6,7 @@ machine that cannot download a checkpoint.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -132,7 +133,9 @@ def builtin_checkpoint(name: str) -> Path:
     spec = BUILTINS.get(name)
     if spec is None:
         raise LongsumError(f"unknown built-in model {name!r}; choose one of {', '.join(BUILTINS)}")
-    target = cache_root() / f"tiny-{spec.attention}-v{RECIPE_VERSION}"
+    # The corpus digest is in the name: a changed corpus means a different tokenizer, hence a new build.
+    corpus_digest = hashlib.sha256(corpus_path().read_bytes()).hexdigest()[:12]
+    target = cache_root() / f"tiny-{spec.attention}-v{RECIPE_VERSION}-{corpus_digest}"
     if (target / "config.json").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,33 @@ app = typer.Typer(
 )
 
 
+class Interrupted(Exception):
+    """Ctrl-C or SIGTERM arrived; carries the conventional exit code (130 or 143)."""
+
+    def __init__(self, reason: str, exit_code: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.exit_code = exit_code
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Raise ``Interrupted`` in the main thread on SIGINT or SIGTERM, abandoning the batch under way."""
+    import signal
+
+    def stop(signum: int, _frame: object) -> None:
+        if signum == signal.SIGTERM:
+            raise Interrupted("terminated", 143)
+        raise Interrupted("interrupted", 130)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn a LongsumError into one line on stderr and its exit code; Ctrl-C into exit 130."""
@@ -110,6 +137,9 @@ def eval_command(
     sentence_splitter: Annotated[str, typer.Option("--sentence-splitter", help="rougeLsum splitter: punkt or newline.")] = "punkt",
     bootstrap_samples: Annotated[int, typer.Option("--bootstrap-samples", help="Resamples for the confidence interval.")] = 1000,
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", help="Write predictions.jsonl and metrics.json here.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --output-dir, skipping finished documents.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Resume despite changed settings, or overwrite existing predictions.")] = False,
+    skip_bad_records: Annotated[bool, typer.Option("--skip-bad-records", help="Skip (and count) malformed JSON Lines records.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the metrics JSON instead of the table.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of torch and of the bootstrap.")] = 0,
 ) -> None:
@@ -117,7 +147,7 @@ def eval_command(
     with user_errors():
         config = EvalConfig(
             model=ModelSettings(model=model, revision=revision, dtype=dtype, device=device),
-            data=DataSettings(dataset, split, text_column, summary_column, id_column, limit),
+            data=DataSettings(dataset, split, text_column, summary_column, id_column, limit, skip_bad_records),
             generation=GenerationSettings(
                 max_length=max_length,
                 max_new_tokens=max_new_tokens,
@@ -136,8 +166,18 @@ def eval_command(
 
         with stderr.status(f"loading {model}"):
             summarizer = load_summarizer(config)
-        with RichProgress(count_documents(config.data)) as progress:
-            result = evaluate(config, output_dir=output_dir, summarizer=summarizer, progress=progress)
+        try:
+            with terminate_as_interrupt(), RichProgress(count_documents(config.data)) as progress:
+                result = evaluate(
+                    config, output_dir=output_dir, summarizer=summarizer, progress=progress, resume=resume, force=force
+                )
+        except Interrupted as stop:
+            if output_dir is not None:
+                typer.echo(f"{stop.reason}: finished batches are kept in {output_dir}; continue with the same "
+                           "command plus --resume", err=True)
+            raise typer.Exit(stop.exit_code) from None
+        for warning in result.warnings:
+            stderr.print(f"warning: {warning}", markup=False, highlight=False)
         render_metrics(result.to_dict(), as_json=json_output)
 
 

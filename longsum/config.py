@@ -61,6 +61,7 @@ class DataSettings:
         split: the split of a hub dataset (ignored for local files).
         text_column, summary_column, id_column: detected from the columns when ``None``.
         limit: read at most this many documents.
+        skip_bad_records: skip (and count) malformed JSON Lines records instead of stopping.
     """
 
     dataset: str = DEFAULT_DATASET
@@ -69,6 +70,7 @@ class DataSettings:
     summary_column: str | None = None
     id_column: str | None = None
     limit: int | None = None
+    skip_bad_records: bool = False
 
     def __post_init__(self) -> None:
         _require(self.limit is None or self.limit >= 0, f"--limit must be 0 or more, got {self.limit}")

@@ -33,6 +33,13 @@ class Document:
     reference: str | None
 
 
+@dataclass
+class ReadStats:
+    """What reading a dataset skipped."""
+
+    bad_records: int = 0
+
+
 @dataclass(frozen=True)
 class Columns:
     """The columns a dataset's text, reference summary and id are read from (id may be absent)."""
@@ -74,7 +81,7 @@ def detect_columns(available: Iterable[str], settings: DataSettings, *, need_sum
     return Columns(text=text, summary=summary, id=ident)
 
 
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+def _read_jsonl(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
     # Hand-written rather than datasets' JSON builder so a bad record is reported by line number.
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -82,20 +89,24 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 continue
             try:
                 record = json.loads(line)
+                problem = None if isinstance(record, dict) else f"expected a JSON object, got {type(record).__name__}"
             except json.JSONDecodeError as err:
-                raise LongsumError(f"{path}:{number}: not valid JSON ({err.msg})") from None
-            if not isinstance(record, dict):
-                raise LongsumError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
-            yield record
+                problem = f"not valid JSON ({err.msg})"
+            if problem is None:
+                yield record
+            elif skip_bad is not None:
+                skip_bad.bad_records += 1
+            else:
+                raise LongsumError(f"{path}:{number}: {problem} (--skip-bad-records skips such lines)")
 
 
-def _read_json(path: Path) -> Iterator[dict[str, Any]]:
+def _read_json(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         head = handle.read(1)
         while head.isspace():
             head = handle.read(1)
     if head != "[":
-        yield from _read_jsonl(path)
+        yield from _read_jsonl(path, skip_bad)
         return
     # A JSON array cannot be streamed with the standard library; JSON Lines is the streaming form.
     try:
@@ -108,13 +119,13 @@ def _read_json(path: Path) -> Iterator[dict[str, Any]]:
         yield record
 
 
-def _read_csv(path: Path) -> Iterator[dict[str, Any]]:
+def _read_csv(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
     csv.field_size_limit(1 << 30)  # articles are far longer than csv's 128 KiB default field limit
     with path.open(encoding="utf-8", newline="") as handle:
         yield from csv.DictReader(handle)
 
 
-def _read_parquet(path: Path) -> Iterator[dict[str, Any]]:
+def _read_parquet(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
     import pyarrow.parquet as pq
 
     try:
@@ -141,7 +152,7 @@ def _read_text_folder(path: Path) -> Iterator[dict[str, Any]]:
 _READERS = {".jsonl": _read_jsonl, ".json": _read_json, ".csv": _read_csv, ".parquet": _read_parquet}
 
 
-def _local_records(dataset: str) -> Iterator[dict[str, Any]]:
+def _local_records(dataset: str, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
     path = Path(dataset).expanduser()
     if not path.exists():
         raise LongsumError(f"dataset not found: {dataset}")
@@ -156,7 +167,7 @@ def _local_records(dataset: str) -> Iterator[dict[str, Any]]:
         raise LongsumError(f"{dataset}: not readable")
     if path.stat().st_size == 0:
         raise LongsumError(f"{dataset}: the file is empty")
-    return reader(path)
+    return reader(path, skip_bad)
 
 
 def _hub_records(dataset: str, split: str) -> Iterator[dict[str, Any]]:
@@ -182,17 +193,21 @@ def _with_decode_errors(records: Iterator[dict[str, Any]], dataset: str) -> Iter
         raise LongsumError(f"{dataset}: not UTF-8 text (byte {err.start})") from None
 
 
-def iter_documents(settings: DataSettings, *, need_summary: bool = True) -> Iterator[Document]:
+def iter_documents(
+    settings: DataSettings, *, need_summary: bool = True, stats: ReadStats | None = None
+) -> Iterator[Document]:
     """Stream the documents ``settings`` names, in dataset order, never holding the whole dataset.
 
     Args:
-        settings: dataset, split, columns and limit.
+        settings: dataset, split, columns, limit, and whether to skip malformed records.
         need_summary: require a reference column (``False`` lets ``summarize`` read unlabeled data).
+        stats: counts what was skipped, when given.
 
     Raises:
         LongsumError: the dataset cannot be found or read, or its columns do not fit.
     """
-    source = _local_records(settings.dataset) if is_local(settings.dataset) else _hub_records(
+    skip_bad = (stats if stats is not None else ReadStats()) if settings.skip_bad_records else None
+    source = _local_records(settings.dataset, skip_bad) if is_local(settings.dataset) else _hub_records(
         settings.dataset, settings.split
     )
     records = _with_decode_errors(source, settings.dataset)

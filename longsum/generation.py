@@ -37,6 +37,9 @@ class Output:
 class Summarizer(Protocol):
     """What the pipeline needs from a model; tests and extractive baselines fill the same slot."""
 
+    #: Problems noticed while generating (e.g. non-finite activations), reported with the results.
+    warnings: list[str]
+
     def encode(self, text: str) -> tuple[list[int], int]:
         """The input ids the model will see (truncated) and the document's full length in tokens."""
         ...
@@ -86,6 +89,8 @@ class Seq2SeqSummarizer:
         self.loaded = loaded
         self.max_input_tokens = batching.max_input_tokens
         self.generation_config = effective_generation_config(loaded.model.generation_config, generation)
+        self.warnings: list[str] = []
+        self._checked = False
 
     def encode(self, text: str) -> tuple[list[int], int]:
         """Token ids truncated to the input limit, and the untruncated length."""
@@ -129,6 +134,28 @@ class Seq2SeqSummarizer:
             mask[i, : row.shape[0]] = 1
         return stacked, mask
 
+    def _non_finite(self, states: Any, mask: Any) -> str | None:
+        """What is not finite: the encoder outputs, or the first step's logits; ``None`` when all is finite."""
+        import torch
+
+        if not torch.isfinite(states).all():
+            return "encoder outputs"
+        start = torch.full((states.shape[0], 1), self.generation_config.decoder_start_token_id or 0, device=states.device)
+        logits = self.loaded.model(encoder_outputs=(states,), attention_mask=mask, decoder_input_ids=start).logits
+        return None if torch.isfinite(logits).all() else "decoder logits"
+
+    def _check_numerics(self, states: Any, mask: Any, outputs: list[Output]) -> None:
+        # Checked on the first batch and on any batch with an empty summary: each check costs a device sync.
+        if self._checked and all(o.text.strip() for o in outputs):
+            return
+        self._checked = True
+        culprit = self._non_finite(states, mask)
+        if culprit is not None:
+            self.warnings.append(
+                f"non-finite {culprit} in {self.loaded.dtype}: summaries may be empty or garbage; "
+                "try --dtype bf16 or --dtype fp32"
+            )
+
     def generate(self, batch: Batch) -> list[Output]:
         """Beam-search summaries for a batch, in its order."""
         import torch
@@ -140,6 +167,7 @@ class Seq2SeqSummarizer:
             if batch.pad_to is not None:
                 input_ids, mask = self._padded(ids, batch.pad_to)
                 out = model.generate(input_ids=input_ids, attention_mask=mask, generation_config=self.generation_config)
+                states = None
             else:
                 encoder = model.get_encoder()
                 hidden = [encoder(input_ids=row[None]).last_hidden_state[0] for row in ids]
@@ -150,8 +178,11 @@ class Seq2SeqSummarizer:
                     generation_config=self.generation_config,
                     cache=beam_shared_cross_cache(),
                 )
-        texts = self.loaded.tokenizer.batch_decode(out, skip_special_tokens=True)
-        pad = self.generation_config.pad_token_id
-        # Column 0 is the decoder start token, not generated.
-        counts = (out[:, 1:] != pad).sum(dim=1).tolist() if pad is not None else [out.shape[1] - 1] * len(texts)
-        return [Output(text=t, tokens=int(n)) for t, n in zip(texts, counts)]
+            texts = self.loaded.tokenizer.batch_decode(out, skip_special_tokens=True)
+            pad = self.generation_config.pad_token_id
+            # Column 0 is the decoder start token, not generated.
+            counts = (out[:, 1:] != pad).sum(dim=1).tolist() if pad is not None else [out.shape[1] - 1] * len(texts)
+            outputs = [Output(text=t, tokens=int(n)) for t, n in zip(texts, counts)]
+            if states is not None:
+                self._check_numerics(states, mask, outputs)
+        return outputs

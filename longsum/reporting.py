@@ -16,9 +16,13 @@ stderr = Console(stderr=True)
 
 
 class RichProgress:
-    """A progress bar on stderr: documents, input and generated tokens per second, ETA."""
+    """A progress bar on stderr: documents, input and generated tokens per second, ETA.
+
+    Drawn only when stderr is a terminal: in logs and pipes a live bar is noise.
+    """
 
     def __init__(self, total: int | None, description: str = "summarizing") -> None:
+        self._shown = stderr.is_terminal
         self._bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -44,11 +48,13 @@ class RichProgress:
         self._bar.update(self._task, advance=documents, rates=rates)
 
     def __enter__(self) -> RichProgress:
-        self._bar.start()
+        if self._shown:
+            self._bar.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._bar.stop()
+        if self._shown:
+            self._bar.stop()
 
 
 def rouge_table(metrics: dict[str, Any], title: str | None = None) -> Table:

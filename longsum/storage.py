@@ -1,16 +1,17 @@
-"""Result storage: predictions.jsonl, appended durably batch by batch, and metrics.json."""
+"""Result storage: predictions.jsonl, appended durably batch by batch and put in dataset order at the end; metrics.json."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
 PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
+RUN = "run.json"
 
 
 @dataclass(frozen=True)
@@ -27,34 +28,101 @@ class PredictionRecord:
         """The record as plain data, in the file's field order."""
         return asdict(self)
 
+    @classmethod
+    def from_line(cls, line: str) -> PredictionRecord:
+        """Parse one line of predictions.jsonl."""
+        data = json.loads(line)
+        return cls(data["id"], data["prediction"], data.get("reference"), int(data["input_tokens"]), bool(data["truncated"]))
 
-class PredictionWriter:
-    """Appends prediction records to ``predictions.jsonl``, flushed and fsynced per call.
 
-    A crash therefore loses at most the records of the call under way.
+def _complete_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(offset, line) for each newline-terminated line; a final line without its newline is not yielded."""
+    offset = 0
+    with path.open("rb") as handle:
+        for line in handle:
+            if not line.endswith(b"\n"):
+                return
+            yield offset, line
+            offset += len(line)
+
+
+class PredictionLog:
+    """predictions.jsonl while a run writes it: records appended in completion order, fsynced per batch.
+
+    A crash loses at most the batch under way. ``finish`` rewrites the file in dataset order.
+    Only ids and file offsets are kept in memory, so memory stays flat as the dataset grows.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, resume: bool = False) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / PREDICTIONS
-        self._handle: IO[str] = self.path.open("w", encoding="utf-8")
+        #: id -> (offset, length) of its line in the file.
+        self.offsets: dict[str, tuple[int, int]] = {}
+        self.dropped_partial_line = False
+        if resume and self.path.exists():
+            self._recover()
+        self._handle: IO[bytes] = self.path.open("ab" if resume else "wb")
+        self._end = self._handle.seek(0, os.SEEK_END)
 
-    def write(self, records: Iterable[PredictionRecord]) -> None:
+    def _recover(self) -> None:
+        end = 0
+        for offset, line in _complete_lines(self.path):
+            try:
+                record = PredictionRecord.from_line(line.decode("utf-8"))
+            except (ValueError, KeyError, UnicodeDecodeError):
+                break  # a torn write: keep what precedes it
+            self.offsets[record.id] = (offset, len(line))
+            end = offset + len(line)
+        if end != self.path.stat().st_size:
+            self.dropped_partial_line = True
+            with self.path.open("r+b") as handle:
+                handle.truncate(end)
+
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self.offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def append(self, records: Iterable[PredictionRecord]) -> None:
         """Append ``records`` and make them durable before returning."""
         for record in records:
-            self._handle.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+            line = (json.dumps(record.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+            self._handle.write(line)
+            self.offsets[record.id] = (self._end, len(line))
+            self._end += len(line)
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
     def close(self) -> None:
-        """Close the file."""
+        """Close the file (what was appended stays)."""
         self._handle.close()
 
-    def __enter__(self) -> PredictionWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
+    def finish(self, order: list[str]) -> None:
+        """Rewrite the file with the records of ``order``'s ids, in that order, atomically."""
         self.close()
+        temporary = self.path.with_name(self.path.name + ".tmp")
+        with self.path.open("rb") as source, temporary.open("wb") as target:
+            for doc_id in order:
+                offset, length = self.offsets[doc_id]
+                source.seek(offset)
+                target.write(source.read(length))
+            target.flush()
+            os.fsync(target.fileno())
+        os.replace(temporary, self.path)
+
+
+def iter_predictions(path: Path) -> Iterator[PredictionRecord]:
+    """Stream the records of a predictions.jsonl."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield PredictionRecord.from_line(line)
+
+
+def read_predictions(path: Path) -> list[PredictionRecord]:
+    """All records of a predictions.jsonl."""
+    return list(iter_predictions(path))
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -67,9 +135,3 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
-
-
-def read_predictions(path: Path) -> list[PredictionRecord]:
-    """The records of a predictions.jsonl written by longsum."""
-    with path.open(encoding="utf-8") as handle:
-        return [PredictionRecord(**json.loads(line)) for line in handle if line.strip()]

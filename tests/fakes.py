@@ -15,6 +15,7 @@ class EchoSummarizer:
         self.limit = limit
         self.words = words
         self.batches: list[Batch] = []
+        self.warnings: list[str] = []
 
     def encode(self, text: str) -> tuple[list[int], int]:
         ids = [ord(c) % 97 + 3 for c in text] + [1]

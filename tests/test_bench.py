@@ -29,8 +29,10 @@ def test_recipe_config_pads_to_the_limit_two_at_a_time():
 
 
 def test_bench_report_with_recipe_comparison():
-    config = BenchConfig(EvalConfig(data=DataSettings(dataset="")), synthetic_documents=6, repeats=2, compare_recipe=True)
-    report = bench(config, EchoSummarizer(limit=20000))
+    # The echo summarizer counts a token per character, so the input limit is set in characters.
+    eval_config = EvalConfig(data=DataSettings(dataset=""), batching=BatchSettings(max_input_tokens=200_000))
+    config = BenchConfig(eval_config, synthetic_documents=6, repeats=2, compare_recipe=True)
+    report = bench(config, EchoSummarizer(limit=200_000))
     for run in ("longsum", "recipe"):
         figures = report[run]
         assert figures["documents"] == 6 and len(figures["runs"]) == 2
