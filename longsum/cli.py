@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
-from collections.abc import Iterator
+import typing
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -97,42 +101,98 @@ def main_options(
     """Evaluate long-document summarization models with ROUGE."""
 
 
-ModelOpt = Annotated[str, typer.Option("--model", help="Hub id, local checkpoint dir, or builtin:tglobal / builtin:local.")]
-RevisionOpt = Annotated[Optional[str], typer.Option("--revision", help="Hub branch, tag or commit of the model.")]
-DtypeOpt = Annotated[str, typer.Option("--dtype", help="auto|bf16|fp16|fp32 (auto: bf16/fp16 on CUDA, fp32 on CPU).")]
-DeviceOpt = Annotated[str, typer.Option("--device", help="auto|cpu|cuda|cuda:N.")]
-MaxInputOpt = Annotated[int, typer.Option("--max-input-tokens", help="Truncate longer inputs (and count them).")]
-MaxLengthOpt = Annotated[int, typer.Option("--max-length", help="Total decoder length, as generate(max_length=...).")]
-MaxNewOpt = Annotated[Optional[int], typer.Option("--max-new-tokens", help="Generated tokens; replaces --max-length.")]
-BeamsOpt = Annotated[int, typer.Option("--num-beams", help="Beam width.")]
-LengthPenaltyOpt = Annotated[Optional[float], typer.Option("--length-penalty", help="Beam length penalty (default: the checkpoint's).")]
-NoRepeatOpt = Annotated[Optional[int], typer.Option("--no-repeat-ngram-size", help="Block repeated n-grams (default: the checkpoint's).")]
-BatchSizeOpt = Annotated[Optional[int], typer.Option("--batch-size", help="At most this many documents per batch.")]
-BatchTokensOpt = Annotated[Optional[int], typer.Option("--max-batch-tokens", help="Padded input tokens per batch (default 65536).")]
-PaddingOpt = Annotated[str, typer.Option("--padding", help="dynamic, or max-length to pad every input as the docs recipe does.")]
+@dataclass(frozen=True)
+class EngineOptions:
+    """The model, generation and batching options every model-running command shares, as given."""
+
+    model: str
+    revision: Optional[str]
+    dtype: str
+    device: str
+    max_input_tokens: int
+    max_length: int
+    max_new_tokens: Optional[int]
+    num_beams: int
+    length_penalty: Optional[float]
+    no_repeat_ngram_size: Optional[int]
+    batch_size: Optional[int]
+    max_batch_tokens: Optional[int]
+    padding: str
+
+    def model_settings(self) -> ModelSettings:
+        """The model part, validated."""
+        return ModelSettings(model=self.model, revision=self.revision, dtype=self.dtype, device=self.device)
+
+    def generation_settings(self) -> GenerationSettings:
+        """The generation part, validated."""
+        return GenerationSettings(
+            self.max_length, self.max_new_tokens, self.num_beams, self.length_penalty, self.no_repeat_ngram_size
+        )
+
+    def batch_settings(self) -> BatchSettings:
+        """The batching part, validated."""
+        return BatchSettings(self.max_input_tokens, self.batch_size, self.max_batch_tokens, self.padding)
+
+
+_ENGINE_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "model": (Annotated[str, typer.Option("--model", help="Hub id, local checkpoint dir, or builtin:tglobal / builtin:local.")], DEFAULT_MODEL),
+    "revision": (Annotated[Optional[str], typer.Option("--revision", help="Hub branch, tag or commit of the model.")], None),
+    "dtype": (Annotated[str, typer.Option("--dtype", help="auto|bf16|fp16|fp32 (auto: bf16/fp16 on CUDA, fp32 on CPU).")], "auto"),
+    "device": (Annotated[str, typer.Option("--device", help="auto|cpu|cuda|cuda:N.")], "auto"),
+    "max_input_tokens": (Annotated[int, typer.Option("--max-input-tokens", help="Truncate longer inputs (and count them).")], 16384),
+    "max_length": (Annotated[int, typer.Option("--max-length", help="Total decoder length, as generate(max_length=...).")], 512),
+    "max_new_tokens": (Annotated[Optional[int], typer.Option("--max-new-tokens", help="Generated tokens; replaces --max-length.")], None),
+    "num_beams": (Annotated[int, typer.Option("--num-beams", help="Beam width.")], 2),
+    "length_penalty": (Annotated[Optional[float], typer.Option("--length-penalty", help="Beam length penalty (default: the checkpoint's).")], None),
+    "no_repeat_ngram_size": (Annotated[Optional[int], typer.Option("--no-repeat-ngram-size", help="Block repeated n-grams (default: the checkpoint's).")], None),
+    "batch_size": (Annotated[Optional[int], typer.Option("--batch-size", help="At most this many documents per batch.")], None),
+    "max_batch_tokens": (Annotated[Optional[int], typer.Option("--max-batch-tokens", help="Padded input tokens per batch (default: from free GPU memory, else 65536).")], None),
+    "padding": (Annotated[str, typer.Option("--padding", help="dynamic, or max-length to pad every input as the docs recipe does.")], "dynamic"),
+}
+
+
+def engine_options(default_model: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the shared engine options; they reach it as one ``engine: EngineOptions`` argument.
+
+    Hand-written because typer has no option groups: this keeps one definition of each option.
+    """
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        hints = typing.get_type_hints(command, include_extras=True)  # this module's annotations are strings
+        own = [
+            p.replace(annotation=hints[p.name])
+            for p in inspect.signature(command).parameters.values()
+            if p.name != "engine"
+        ]
+        shared = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
+                              default=default_model if name == "model" else default)
+            for name, (annotation, default) in _ENGINE_OPTIONS.items()
+        ]
+
+        @functools.wraps(command)
+        def run(**options: Any) -> None:
+            engine = EngineOptions(**{name: options.pop(name) for name in _ENGINE_OPTIONS})
+            command(engine=engine, **options)
+
+        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+        run.__signature__ = inspect.Signature(shared + own)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in own + shared}
+        return run
+
+    return decorate
 
 
 @app.command("eval")
+@engine_options(DEFAULT_MODEL)
 def eval_command(
-    model: ModelOpt = DEFAULT_MODEL,
+    engine: EngineOptions,
     dataset: Annotated[str, typer.Option("--dataset", help="Hub dataset name[:config], a .jsonl/.json/.csv/.parquet file, or a folder of .txt files.")] = DEFAULT_DATASET,
     split: Annotated[str, typer.Option("--split", help="Split of a hub dataset.")] = "validation",
     text_column: Annotated[Optional[str], typer.Option("--text-column", help="Column with the document (auto-detected).")] = None,
     summary_column: Annotated[Optional[str], typer.Option("--summary-column", help="Column with the reference (auto-detected).")] = None,
     id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column with the id (default: detected, else the row index).")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", help="Evaluate the first N documents only.")] = None,
-    revision: RevisionOpt = None,
-    max_input_tokens: MaxInputOpt = 16384,
-    max_length: MaxLengthOpt = 512,
-    max_new_tokens: MaxNewOpt = None,
-    num_beams: BeamsOpt = 2,
-    length_penalty: LengthPenaltyOpt = None,
-    no_repeat_ngram_size: NoRepeatOpt = None,
-    batch_size: BatchSizeOpt = None,
-    max_batch_tokens: BatchTokensOpt = None,
-    padding: PaddingOpt = "dynamic",
-    dtype: DtypeOpt = "auto",
-    device: DeviceOpt = "auto",
     use_stemmer: Annotated[bool, typer.Option("--use-stemmer", help="Porter-stem tokens before matching.")] = False,
     sentence_splitter: Annotated[str, typer.Option("--sentence-splitter", help="rougeLsum splitter: punkt or newline.")] = "punkt",
     bootstrap_samples: Annotated[int, typer.Option("--bootstrap-samples", help="Resamples for the confidence interval.")] = 1000,
@@ -146,16 +206,10 @@ def eval_command(
     """Summarize a dataset with a model and report ROUGE-1/2/L/Lsum."""
     with user_errors():
         config = EvalConfig(
-            model=ModelSettings(model=model, revision=revision, dtype=dtype, device=device),
+            model=engine.model_settings(),
             data=DataSettings(dataset, split, text_column, summary_column, id_column, limit, skip_bad_records),
-            generation=GenerationSettings(
-                max_length=max_length,
-                max_new_tokens=max_new_tokens,
-                num_beams=num_beams,
-                length_penalty=length_penalty,
-                no_repeat_ngram_size=no_repeat_ngram_size,
-            ),
-            batching=BatchSettings(max_input_tokens, batch_size, max_batch_tokens, padding),
+            generation=engine.generation_settings(),
+            batching=engine.batch_settings(),
             scoring=ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed),
             seed=seed,
         )
@@ -164,7 +218,7 @@ def eval_command(
         from longsum.evaluation import evaluate, load_summarizer
         from longsum.reporting import RichProgress, render_metrics, stderr
 
-        with stderr.status(f"loading {model}"):
+        with stderr.status(f"loading {engine.model}"):
             summarizer = load_summarizer(config)
         try:
             with terminate_as_interrupt(), RichProgress(count_documents(config.data)) as progress:
@@ -182,23 +236,12 @@ def eval_command(
 
 
 @app.command("bench")
+@engine_options("builtin:tglobal")
 def bench_command(
-    model: ModelOpt = "builtin:tglobal",
+    engine: EngineOptions,
     dataset: Annotated[Optional[str], typer.Option("--dataset", help="Documents to time (default: a seeded synthetic set with PubMed-like lengths).")] = None,
     documents: Annotated[int, typer.Option("--documents", help="How many synthetic documents.")] = 16,
     limit: Annotated[Optional[int], typer.Option("--limit", help="Time the first N documents of --dataset.")] = None,
-    revision: RevisionOpt = None,
-    max_input_tokens: MaxInputOpt = 16384,
-    max_length: MaxLengthOpt = 512,
-    max_new_tokens: MaxNewOpt = None,
-    num_beams: BeamsOpt = 2,
-    length_penalty: LengthPenaltyOpt = None,
-    no_repeat_ngram_size: NoRepeatOpt = None,
-    batch_size: BatchSizeOpt = None,
-    max_batch_tokens: BatchTokensOpt = None,
-    padding: PaddingOpt = "dynamic",
-    dtype: DtypeOpt = "auto",
-    device: DeviceOpt = "auto",
     repeats: Annotated[int, typer.Option("--repeats", help="Time the workload N times and report the median.")] = 1,
     compare_recipe: Annotated[bool, typer.Option("--compare-recipe", help="Also time the docs recipe (pad to the limit, batch 2).")] = False,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the figures, config and environment here.")] = None,
@@ -212,10 +255,10 @@ def bench_command(
 
         config = BenchConfig(
             eval=EvalConfig(
-                model=ModelSettings(model=model, revision=revision, dtype=dtype, device=device),
+                model=engine.model_settings(),
                 data=DataSettings(dataset=dataset or "", limit=limit),
-                generation=GenerationSettings(max_length, max_new_tokens, num_beams, length_penalty, no_repeat_ngram_size),
-                batching=BatchSettings(max_input_tokens, batch_size, max_batch_tokens, padding),
+                generation=engine.generation_settings(),
+                batching=engine.batch_settings(),
                 scoring=ScoreSettings(bootstrap_samples=100, seed=seed),
                 seed=seed,
             ),
@@ -232,7 +275,7 @@ def bench_command(
         from longsum.reporting import render_bench, stderr
         from longsum.storage import write_json_atomic
 
-        with stderr.status(f"loading {model}"):
+        with stderr.status(f"loading {engine.model}"):
             summarizer = load_summarizer(config.eval)
         with stderr.status("benchmarking"):
             report = bench(config, summarizer)
