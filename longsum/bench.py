@@ -78,19 +78,20 @@ class _FirstBatchClock:
 
 
 def _figures(result: EvalResult, first_batch: float | None, device: str) -> dict[str, Any]:
-    c = result.counters
+    runner = result.stats.runner
     peak, kind = peak_memory_bytes(device)
+    per_second = 1 / result.seconds if result.seconds else 0.0
     return {
-        "documents": c.documents,
+        "documents": result.counts.documents,
         "seconds": result.seconds,
         "docs_per_second": result.docs_per_second,
-        "input_tokens_per_second": c.processed_tokens / result.seconds if result.seconds else 0.0,
-        "generated_tokens_per_second": c.generated_tokens / result.seconds if result.seconds else 0.0,
-        "padding_efficiency": result.padding_efficiency,
+        "input_tokens_per_second": runner.processed_tokens * per_second,
+        "generated_tokens_per_second": runner.generated_tokens * per_second,
+        "padding_efficiency": runner.padding_efficiency,
         "time_to_first_batch": first_batch,
         "peak_memory_bytes": peak,
         "peak_memory_kind": kind,
-        "oom_splits": c.oom_splits,
+        "oom_splits": runner.oom_splits,
     }
 
 

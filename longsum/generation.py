@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from longsum.batching import Batch
+from longsum.batching import Batch, Item, Limits, plan_batches
 from longsum.config import BatchSettings, GenerationSettings
-from longsum.fastpaths import beam_shared_cross_cache
+from longsum.errors import LongsumError
+from longsum.fastpaths import beam_shared_cross_cache, fast_paths
 from longsum.loading import LoadedModel
-from longsum.memory import DecoderShape, batch_tokens_for_memory, free_device_memory
+from longsum.memory import (
+    DecoderShape,
+    batch_tokens_for_memory,
+    free_device_memory,
+    is_out_of_memory,
+    release_cached_memory,
+)
 
 #: Generation settings recorded with every result: the ones that change a summary.
 RECORDED_KEYS = (
@@ -169,15 +178,16 @@ class Seq2SeqSummarizer:
                 out = model.generate(input_ids=input_ids, attention_mask=mask, generation_config=self.generation_config)
                 states = None
             else:
-                encoder = model.get_encoder()
-                hidden = [encoder(input_ids=row[None]).last_hidden_state[0] for row in ids]
-                states, mask = self._padded(hidden, batch.longest)
-                out = model.generate(
-                    encoder_outputs=BaseModelOutput(last_hidden_state=states),
-                    attention_mask=mask,
-                    generation_config=self.generation_config,
-                    cache=beam_shared_cross_cache(),
-                )
+                with fast_paths(model):
+                    encoder = model.get_encoder()
+                    hidden = [encoder(input_ids=row[None]).last_hidden_state[0] for row in ids]
+                    states, mask = self._padded(hidden, batch.longest)
+                    out = model.generate(
+                        encoder_outputs=BaseModelOutput(last_hidden_state=states),
+                        attention_mask=mask,
+                        generation_config=self.generation_config,
+                        cache=beam_shared_cross_cache(),
+                    )
             texts = self.loaded.tokenizer.batch_decode(out, skip_special_tokens=True)
             pad = self.generation_config.pad_token_id
             # Column 0 is the decoder start token, not generated.
@@ -186,3 +196,79 @@ class Seq2SeqSummarizer:
             if states is not None:
                 self._check_numerics(states, mask, outputs)
         return outputs
+
+
+class Progress(Protocol):
+    """Receives progress as batches finish (the CLI draws a bar)."""
+
+    def advance(self, documents: int, input_tokens: int, generated_tokens: int) -> None:
+        """``documents`` more are done, having read and generated these many tokens."""
+        ...
+
+
+@dataclass
+class RunnerStats:
+    """Tokens the runner processed, and how often it backed off from out-of-memory errors."""
+
+    processed_tokens: int = 0
+    encoder_tokens: int = 0
+    generated_tokens: int = 0
+    oom_splits: int = 0
+
+    @property
+    def padding_efficiency(self) -> float:
+        """Real input tokens over input tokens the encoder processed."""
+        return self.processed_tokens / self.encoder_tokens if self.encoder_tokens else 1.0
+
+
+class BatchRunner:
+    """Runs windows of items through a summarizer, halving batches that run out of device memory."""
+
+    def __init__(
+        self,
+        summarizer: Summarizer,
+        limits: Limits,
+        pad_to: int | None,
+        progress: Progress | None = None,
+        stats: RunnerStats | None = None,
+    ) -> None:
+        self.summarizer = summarizer
+        self.limits = limits
+        self.pad_to = pad_to
+        self.progress = progress
+        self.stats = stats if stats is not None else RunnerStats()
+        self.device = str(summarizer.describe().get("device", "cpu"))
+
+    def run_window(self, window: list[Item]) -> Iterator[list[tuple[Item, Output]]]:
+        """Each finished batch of ``window`` as (item, output) pairs; every item generated exactly once."""
+        empty = [item for item in window if not item.input_ids]
+        if empty:
+            # Nothing to summarize: an empty document gets an empty summary without a model call.
+            yield [(item, Output(text="", tokens=0)) for item in empty]
+        pending = deque(plan_batches([item for item in window if item.input_ids], self.limits, self.pad_to))
+        while pending:
+            batch = pending.popleft()
+            try:
+                outputs = self.summarizer.generate(batch)
+            except Exception as err:
+                if not is_out_of_memory(err):
+                    raise
+                if len(batch.items) == 1:
+                    raise LongsumError(
+                        f"out of device memory on a single document of {batch.longest} tokens "
+                        "(lower --max-input-tokens or --num-beams, or use a larger device)"
+                    ) from None
+                release_cached_memory(self.device)
+                # Lower the limits for the rest of the run and re-plan what is left of this window.
+                self.limits = self.limits.below(batch)
+                self.stats.oom_splits += 1
+                rest = [item for b in pending for item in b.items]
+                pending = deque(plan_batches([*batch.items, *rest], self.limits, self.pad_to))
+                continue
+            generated = sum(o.tokens for o in outputs)
+            self.stats.processed_tokens += batch.real_tokens
+            self.stats.encoder_tokens += batch.encoder_tokens
+            self.stats.generated_tokens += generated
+            if self.progress is not None:
+                self.progress.advance(len(batch.items), batch.real_tokens, generated)
+            yield list(zip(batch.items, outputs))

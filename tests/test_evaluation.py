@@ -83,4 +83,4 @@ def test_scores_are_the_mean_of_per_document_rouge(dataset, tmp_path):
 def test_max_length_padding_counts_padding_in_efficiency(dataset, tmp_path):
     result, _ = run(dataset, tmp_path, padding="max-length", batch_size=2)
     # The empty document never reaches the model; the other four are padded to 100 tokens each.
-    assert result.padding_efficiency == pytest.approx(result.counters.input_tokens / (100 * 4))
+    assert result.stats.runner.padding_efficiency == pytest.approx(result.counts.input_tokens / (100 * 4))

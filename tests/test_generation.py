@@ -45,10 +45,10 @@ def eval_config(model_dir, dataset, **batching):
 
 def test_both_attention_types_load_and_generate(tiny_model, examples):
     result = evaluate(eval_config(tiny_model, examples), keep_predictions=True)
-    assert result.counters.documents == 8
+    assert result.counts.documents == 8
     assert all(p.prediction.strip() for p in result.predictions)
-    assert result.counters.generated_tokens > 8
-    assert result.counters.truncated >= 1  # the longest examples exceed 2048 tokens
+    assert result.stats.runner.generated_tokens > 8
+    assert result.counts.truncated >= 1  # the longest examples exceed 2048 tokens
 
 
 def test_dynamic_batching_reproduces_the_docs_recipe_token_for_token(tiny_model, examples):
@@ -59,7 +59,7 @@ def test_dynamic_batching_reproduces_the_docs_recipe_token_for_token(tiny_model,
     recipe_mode = evaluate(eval_config(tiny_model, examples, padding="max-length", batch_size=2), keep_predictions=True)
     assert [p.prediction for p in dynamic.predictions] == expected
     assert [p.prediction for p in recipe_mode.predictions] == expected
-    assert dynamic.padding_efficiency == 1.0 < 1 / recipe_mode.padding_efficiency
+    assert dynamic.stats.runner.padding_efficiency == 1.0 < 1 / recipe_mode.stats.runner.padding_efficiency
 
 
 def test_checkpoint_generation_config_is_the_base_and_flags_override(tiny_tglobal):

@@ -85,7 +85,7 @@ def test_out_of_memory_splits_batches_and_loses_or_repeats_nothing(dataset, padd
     assert sorted(summarizer.generated_ids) == sorted(f"d{i}" for i in range(11))  # each exactly once
     assert [p.id for p in result.predictions] == [f"d{i}" for i in range(11)]
     # 8 documents a batch -> 3 -> 1 in the first window; the lowered limits carry over to the second.
-    assert result.counters.oom_splits == 2
+    assert result.stats.runner.oom_splits == 2
     assert all(len(b.items) == 1 for b in summarizer.batches)
     reference = evaluate(config, summarizer=EchoSummarizer(), keep_predictions=True)
     assert result.predictions == reference.predictions

@@ -84,7 +84,7 @@ def test_interrupted_run_resumes_to_the_uninterrupted_result(dataset, tmp_path):
     assert sum(len(b.items) for b in again.batches) == 12 - done  # nothing done twice
     assert (tmp_path / "cut" / PREDICTIONS).read_bytes() == (tmp_path / "whole" / PREDICTIONS).read_bytes()
     assert resumed.rouge == whole.rouge
-    assert resumed.counters.resumed_documents == done and resumed.counters.documents == 12
+    assert resumed.stats.resumed_documents == done and resumed.counts.documents == 12
     stored = json.loads((tmp_path / "cut" / METRICS).read_text())
     assert stored["rouge"] == json.loads((tmp_path / "whole" / METRICS).read_text())["rouge"]
 
@@ -93,7 +93,7 @@ def test_resume_with_a_larger_limit_extends_the_run(dataset, tmp_path):
     small = config_for(dataset, data=DataSettings(dataset=str(dataset), limit=4))
     evaluate(small, output_dir=tmp_path / "run", summarizer=EchoSummarizer())
     result = evaluate(config_for(dataset), output_dir=tmp_path / "run", summarizer=EchoSummarizer(), resume=True)
-    assert result.counters.resumed_documents == 4 and result.counters.generated_documents == 8
+    assert result.stats.resumed_documents == 4 and result.stats.generated_documents == 8
     assert [r.id for r in read_predictions(tmp_path / "run" / PREDICTIONS)] == [f"d{i}" for i in range(12)]
 
 

@@ -1,0 +1,182 @@
+"""ROUGE from stored predictions: read prediction/reference pairs, score them once, compare two runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from longsum.config import ScoreSettings
+from longsum.errors import LongsumError
+from longsum.rouge import ROUGE_TYPES, DocumentScores, RougeScorer
+from longsum.scoring import Aggregate, aggregate
+from longsum.significance import PairedComparison, compare_scores
+from longsum.storage import PREDICTIONS, PredictionRecord
+
+#: Field names tried, in order, in a JSON Lines file of predictions not written by longsum.
+PREDICTION_FIELDS = ("prediction", "summary", "output", "generated", "hypothesis")
+REFERENCE_FIELDS = ("reference", "abstract", "target", "gold", "highlights")
+
+
+@dataclass
+class RecordCounts:
+    """What the records of a predictions file hold."""
+
+    documents: int = 0
+    truncated: int = 0
+    empty_documents: int = 0
+    empty_predictions: int = 0
+    unscored: int = 0
+    input_tokens: int = 0
+
+
+@dataclass
+class ScoredRecords:
+    """Per-document ROUGE of a set of records (keyed by id), their counts, and the aggregate."""
+
+    counts: RecordCounts
+    scores: dict[str, DocumentScores] = field(default_factory=dict)
+    rouge: dict[str, Aggregate] = field(default_factory=dict)
+
+
+def score_records(records: Iterable[PredictionRecord], scoring: ScoreSettings) -> ScoredRecords:
+    """Score each record with a reference once, count them all, and aggregate with a seeded bootstrap."""
+    scorer = RougeScorer(scoring.use_stemmer, scoring.sentence_splitter)
+    result = ScoredRecords(RecordCounts())
+    counts = result.counts
+    for record in records:
+        counts.documents += 1
+        counts.truncated += record.truncated
+        # Files not written by longsum carry no token counts (-1); longsum writes 0 for an empty document.
+        counts.input_tokens += max(0, record.input_tokens)
+        counts.empty_documents += record.input_tokens == 0
+        counts.empty_predictions += not record.prediction.strip()
+        if record.reference is None or not record.reference.strip():
+            counts.unscored += 1
+        else:
+            result.scores[record.id] = scorer.score(record.prediction, record.reference)
+    result.rouge = aggregate(
+        list(result.scores.values()), samples=scoring.bootstrap_samples, confidence=scoring.confidence, seed=scoring.seed
+    )
+    return result
+
+
+def _pick(fields: Iterable[str], candidates: tuple[str, ...], what: str, path: Path) -> str:
+    names = list(fields)
+    found = next((c for c in candidates if c in names), None)
+    if found is None:
+        raise LongsumError(f"{path}: no {what} field (looked for {', '.join(candidates)}); fields: {', '.join(names)}")
+    return found
+
+
+def _jsonl_pairs(path: Path) -> Iterator[PredictionRecord]:
+    fields: tuple[str, str] | None = None
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise LongsumError(f"{path}:{number}: not valid JSON ({err.msg})") from None
+            if fields is None:
+                fields = (_pick(data, PREDICTION_FIELDS, "prediction", path), _pick(data, REFERENCE_FIELDS, "reference", path))
+            prediction, reference = data.get(fields[0]), data.get(fields[1])
+            yield PredictionRecord(
+                id=str(data.get("id", number - 1)),
+                prediction="" if prediction is None else str(prediction),
+                reference=None if reference is None else str(reference),
+                input_tokens=int(data.get("input_tokens", -1)),
+                truncated=bool(data.get("truncated", False)),
+            )
+
+
+def _line_pairs(predictions: Path, references: Path) -> Iterator[PredictionRecord]:
+    with predictions.open(encoding="utf-8") as pred, references.open(encoding="utf-8") as ref:
+        for number, (p, r) in enumerate(zip(pred, ref)):
+            yield PredictionRecord(str(number), p.rstrip("\n"), r.rstrip("\n"), -1, False)
+        if pred.readline() or ref.readline():
+            raise LongsumError(f"{predictions} and {references} have different numbers of lines")
+
+
+def predictions_path(run: Path) -> Path:
+    """The predictions file of ``run``: the file itself, or ``predictions.jsonl`` inside a run directory.
+
+    Raises:
+        LongsumError: nothing is there.
+    """
+    path = run / PREDICTIONS if run.is_dir() else run
+    if not path.exists():
+        raise LongsumError(f"predictions not found: {path}")
+    return path
+
+
+def iter_pairs(predictions: Path, references: Path | None = None) -> Iterator[PredictionRecord]:
+    """Prediction/reference records from a predictions JSON Lines file (or run directory), or from two
+    plain-text files with one summary per line.
+
+    Raises:
+        LongsumError: a file is missing or malformed, or the fields cannot be found.
+    """
+    path = predictions_path(predictions)
+    if references is None:
+        return _jsonl_pairs(path)
+    if not references.exists():
+        raise LongsumError(f"references not found: {references}")
+    return _line_pairs(path, references)
+
+
+@dataclass(frozen=True)
+class RunComparison:
+    """System B against system A on the documents both scored."""
+
+    shared: int
+    only_a: int
+    only_b: int
+    metrics: dict[str, PairedComparison]
+    samples: int
+    seed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison as plain data."""
+        return {
+            "shared_documents": self.shared,
+            "only_a": self.only_a,
+            "only_b": self.only_b,
+            "samples": self.samples,
+            "seed": self.seed,
+            "metrics": {name: c.to_dict() for name, c in self.metrics.items()},
+        }
+
+
+def compare_runs(a: ScoredRecords, b: ScoredRecords, scoring: ScoreSettings) -> RunComparison:
+    """Paired bootstrap and approximate randomization of B - A for each ROUGE F1, over shared documents.
+
+    Raises:
+        LongsumError: the runs share no scored document.
+    """
+    shared = [doc_id for doc_id in a.scores if doc_id in b.scores]
+    if not shared:
+        raise LongsumError("the two runs share no scored document (ids differ?)")
+    metrics = {
+        rouge_type: compare_scores(
+            np.array([a.scores[i][rouge_type].f for i in shared]),
+            np.array([b.scores[i][rouge_type].f for i in shared]),
+            samples=scoring.bootstrap_samples,
+            confidence=scoring.confidence,
+            seed=scoring.seed,
+        )
+        for rouge_type in ROUGE_TYPES
+    }
+    return RunComparison(
+        shared=len(shared),
+        only_a=len(a.scores) - len(shared),
+        only_b=len(b.scores) - len(shared),
+        metrics=metrics,
+        samples=scoring.bootstrap_samples,
+        seed=scoring.seed,
+    )
