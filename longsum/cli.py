@@ -183,6 +183,13 @@ def engine_options(default_model: str) -> Callable[[Callable[..., None]], Callab
     return decorate
 
 
+ScoringOptions = {
+    "use_stemmer": Annotated[bool, typer.Option("--use-stemmer", help="Porter-stem tokens before matching.")],
+    "sentence_splitter": Annotated[str, typer.Option("--sentence-splitter", help="rougeLsum splitter: punkt or newline.")],
+    "bootstrap_samples": Annotated[int, typer.Option("--bootstrap-samples", help="Resamples for the confidence interval.")],
+}
+
+
 @app.command("eval")
 @engine_options(DEFAULT_MODEL)
 def eval_command(
@@ -193,9 +200,9 @@ def eval_command(
     summary_column: Annotated[Optional[str], typer.Option("--summary-column", help="Column with the reference (auto-detected).")] = None,
     id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column with the id (default: detected, else the row index).")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", help="Evaluate the first N documents only.")] = None,
-    use_stemmer: Annotated[bool, typer.Option("--use-stemmer", help="Porter-stem tokens before matching.")] = False,
-    sentence_splitter: Annotated[str, typer.Option("--sentence-splitter", help="rougeLsum splitter: punkt or newline.")] = "punkt",
-    bootstrap_samples: Annotated[int, typer.Option("--bootstrap-samples", help="Resamples for the confidence interval.")] = 1000,
+    use_stemmer: ScoringOptions["use_stemmer"] = False,
+    sentence_splitter: ScoringOptions["sentence_splitter"] = "punkt",
+    bootstrap_samples: ScoringOptions["bootstrap_samples"] = 1000,
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", help="Write predictions.jsonl and metrics.json here.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --output-dir, skipping finished documents.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Resume despite changed settings, or overwrite existing predictions.")] = False,
@@ -287,6 +294,89 @@ def bench_command(
             if failure:
                 typer.echo(f"error: {failure}", err=True)
                 raise typer.Exit(1)
+
+
+@app.command("summarize")
+@engine_options(DEFAULT_MODEL)
+def summarize_command(
+    engine: EngineOptions,
+    files: Annotated[list[str], typer.Argument(help="Text, Markdown or PDF files; - reads stdin.", show_default=False)],
+    output: Annotated[Optional[Path], typer.Option("--output", help="Write the summaries to this file instead of stdout.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON object per file: file, summary, input_tokens, truncated.")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of torch.")] = 0,
+) -> None:
+    """Summarize documents with the same engine and options as eval."""
+    with user_errors():
+        config = EvalConfig(
+            model=engine.model_settings(),
+            generation=engine.generation_settings(),
+            batching=engine.batch_settings(),
+            seed=seed,
+        )
+        _quiet_libraries()
+        import torch
+
+        from longsum.evaluation import load_summarizer
+        from longsum.reporting import format_summaries, stderr
+        from longsum.summarize import summarize_files
+
+        torch.manual_seed(seed)
+        with stderr.status(f"loading {engine.model}"):
+            summarizer = load_summarizer(config)
+        with terminate_as_interrupt(), stderr.status(f"summarizing {len(files)} document(s)"):
+            summaries = summarize_files(files, summarizer, config.batching)
+        for summary in summaries:
+            if summary.truncated:
+                stderr.print(
+                    f"warning: {summary.file}: {summary.source_tokens} tokens, truncated by "
+                    f"{summary.source_tokens - summary.input_tokens} to --max-input-tokens {engine.max_input_tokens}",
+                    markup=False, highlight=False,
+                )
+        for warning in summarizer.warnings:
+            stderr.print(f"warning: {warning}", markup=False, highlight=False)
+        text = format_summaries(summaries, as_json=json_output)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+
+
+@app.command("score")
+def score_command(
+    predictions: Annotated[Path, typer.Argument(help="predictions.jsonl (or a run directory), or a file with one summary per line.", show_default=False)],
+    references: Annotated[Optional[Path], typer.Argument(help="With a plain-text PREDICTIONS: the references, one per line.", show_default=False)] = None,
+    use_stemmer: ScoringOptions["use_stemmer"] = False,
+    sentence_splitter: ScoringOptions["sentence_splitter"] = "punkt",
+    bootstrap_samples: ScoringOptions["bootstrap_samples"] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the metrics JSON instead of the table.")] = False,
+) -> None:
+    """ROUGE of stored predictions, without a model: the same metrics, CIs and JSON as eval."""
+    with user_errors():
+        from longsum.reporting import render_metrics
+        from longsum.rescoring import score_file
+
+        scoring = ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed)
+        render_metrics(score_file(predictions, references, scoring), as_json=json_output)
+
+
+@app.command("compare")
+def compare_command(
+    run_a: Annotated[Path, typer.Argument(help="Baseline run: a run directory or its predictions.jsonl.", show_default=False)],
+    run_b: Annotated[Path, typer.Argument(help="Candidate run, compared with RUN_A on the documents both hold.", show_default=False)],
+    use_stemmer: ScoringOptions["use_stemmer"] = False,
+    sentence_splitter: ScoringOptions["sentence_splitter"] = "punkt",
+    bootstrap_samples: Annotated[int, typer.Option("--samples", help="Bootstrap resamples and randomization trials.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.")] = 0,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the comparison JSON instead of the table.")] = False,
+) -> None:
+    """Is B really better than A? Paired bootstrap and approximate randomization per ROUGE F1."""
+    with user_errors():
+        from longsum.reporting import render_comparison
+        from longsum.rescoring import compare_files
+
+        scoring = ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed)
+        render_comparison(compare_files(run_a, run_b, scoring), as_json=json_output)
 
 
 def main() -> None:

@@ -81,7 +81,8 @@ def detect_columns(available: Iterable[str], settings: DataSettings, *, need_sum
     return Columns(text=text, summary=summary, id=ident)
 
 
-def _read_jsonl(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
+def read_jsonl(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a JSON Lines file; a bad line stops with its number, or is counted in ``skip_bad``."""
     # Hand-written rather than datasets' JSON builder so a bad record is reported by line number.
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -106,7 +107,7 @@ def _read_json(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any
         while head.isspace():
             head = handle.read(1)
     if head != "[":
-        yield from _read_jsonl(path, skip_bad)
+        yield from read_jsonl(path, skip_bad)
         return
     # A JSON array cannot be streamed with the standard library; JSON Lines is the streaming form.
     try:
@@ -149,7 +150,7 @@ def _read_text_folder(path: Path) -> Iterator[dict[str, Any]]:
         }
 
 
-_READERS = {".jsonl": _read_jsonl, ".json": _read_json, ".csv": _read_csv, ".parquet": _read_parquet}
+_READERS = {".jsonl": read_jsonl, ".json": _read_json, ".csv": _read_csv, ".parquet": _read_parquet}
 
 
 def _local_records(dataset: str, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:

@@ -16,7 +16,7 @@ from longsum.data import Document, ReadStats, iter_documents
 from longsum.environment import environment, library_versions
 from longsum.errors import LongsumError
 from longsum.generation import BatchRunner, Progress, RunnerStats, Seq2SeqSummarizer, Summarizer
-from longsum.rescoring import RecordCounts, score_records
+from longsum.rescoring import RecordCounts, ScoredRecords, score_records
 from longsum.scoring import Aggregate
 from longsum.signature import eval_signature
 from longsum.storage import METRICS, PREDICTIONS, RUN, PredictionLog, PredictionRecord, iter_predictions, write_json_atomic
@@ -36,8 +36,7 @@ class RunStats:
 class EvalResult:
     """The outcome of an evaluation: scores, counts, timing and everything needed to reproduce them."""
 
-    rouge: dict[str, Aggregate]
-    counts: RecordCounts
+    scored: ScoredRecords
     stats: RunStats
     seconds: float
     config: dict[str, Any]
@@ -48,22 +47,25 @@ class EvalResult:
     predictions: list[PredictionRecord] = field(default_factory=list, repr=False)
 
     @property
+    def rouge(self) -> dict[str, Aggregate]:
+        """The aggregate scores per ROUGE type."""
+        return self.scored.rouge
+
+    @property
+    def counts(self) -> RecordCounts:
+        """What the final predictions hold."""
+        return self.scored.counts
+
+    @property
     def docs_per_second(self) -> float:
         """Documents generated per second of wall time in this process, loading excluded."""
         return self.stats.generated_documents / self.seconds if self.seconds > 0 else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """The metrics.json form: scores as fractions in [0, 1]."""
-        c, s = self.counts, self.stats
+        s = self.stats
         return {
-            "rouge": {t: a.to_dict() for t, a in self.rouge.items()},
-            "documents": c.documents,
-            "scored": c.documents - c.unscored,
-            "truncated": c.truncated,
-            "empty_documents": c.empty_documents,
-            "empty_predictions": c.empty_predictions,
-            "missing_references": c.unscored,
-            "input_tokens": c.input_tokens,
+            **self.scored.to_dict(),
             "generated_documents": s.generated_documents,
             "resumed_documents": s.resumed_documents,
             "generated_tokens": s.runner.generated_tokens,
@@ -220,8 +222,7 @@ def evaluate(
         scored = score_records(iter_predictions(directory / PREDICTIONS), config.scoring)
         kept = list(iter_predictions(directory / PREDICTIONS)) if keep_predictions else []
         result = EvalResult(
-            rouge=scored.rouge,
-            counts=scored.counts,
+            scored=scored,
             stats=stats,
             seconds=seconds,
             config=config.to_dict(),

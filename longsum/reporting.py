@@ -72,14 +72,17 @@ def rouge_table(metrics: dict[str, Any], title: str | None = None) -> Table:
 
 
 def summary_lines(metrics: dict[str, Any]) -> list[str]:
-    """Counts, speed and signature under the table."""
+    """Counts, speed (when a model ran) and signature under the table."""
     lines = [
         f"documents {metrics['documents']} (scored {metrics['scored']}, truncated {metrics['truncated']}, "
         f"empty predictions {metrics['empty_predictions']})",
-        f"{metrics['seconds']:.1f} s, {metrics['docs_per_second']:.2f} docs/s, "
-        f"padding efficiency {metrics['padding_efficiency']:.2f}",
-        f"signature: {metrics['signature']}",
     ]
+    if "seconds" in metrics:
+        lines.append(
+            f"{metrics['seconds']:.1f} s, {metrics['docs_per_second']:.2f} docs/s, "
+            f"padding efficiency {metrics['padding_efficiency']:.2f}"
+        )
+    lines.append(f"signature: {metrics['signature']}")
     return lines
 
 
@@ -122,3 +125,35 @@ def render_bench(report: dict[str, Any]) -> None:
         same = "identical" if report["identical_predictions"] else "DIFFERENT"
         stdout.print(f"speed-up over the docs recipe: {report['speedup']:.2f}x, predictions {same}", markup=False)
     stdout.print(f"signature: {report['signature']}", markup=False, highlight=False, soft_wrap=True)
+
+
+def format_summaries(summaries: list[Any], as_json: bool = False) -> str:
+    """Summaries as text: one per file (headed by its name when there are several), or JSON Lines."""
+    if as_json:
+        return "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in summaries)
+    if len(summaries) == 1:
+        return summaries[0].summary + "\n"
+    return "\n".join(f"==> {s.file} <==\n{s.summary}\n" for s in summaries)
+
+
+def render_comparison(comparison: dict[str, Any], as_json: bool = False) -> None:
+    """Print a run comparison: per metric, A, B, the difference with its CI, and both p-values."""
+    if as_json:
+        stdout.print_json(json.dumps(comparison))
+        return
+    table = Table(title=f"B = {comparison['b']}  vs  A = {comparison['a']}", title_justify="left")
+    for name in ("metric", "A", "B", "B-A", "95% CI of B-A", "p boot", "p rand"):
+        table.add_column(name, justify="left" if name == "metric" else "right")
+    for rouge_type, c in comparison["metrics"].items():
+        table.add_row(
+            rouge_type, f"{100 * c['a']:.2f}", f"{100 * c['b']:.2f}", f"{100 * c['delta']:+.2f}",
+            f"{100 * c['delta_low']:+.2f} to {100 * c['delta_high']:+.2f}",
+            f"{c['p_bootstrap']:.4f}", f"{c['p_randomization']:.4f}",
+        )
+    stdout.print(table)
+    stdout.print(
+        f"{comparison['shared_documents']} shared documents (only in A: {comparison['only_a']}, only in B: "
+        f"{comparison['only_b']}); {comparison['samples']} resamples, seed {comparison['seed']}",
+        markup=False, highlight=False,
+    )
+    stdout.print(f"signature: {comparison['signature']}", markup=False, highlight=False, soft_wrap=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from longsum.config import ScoreSettings
+from longsum.data import read_jsonl
 from longsum.errors import LongsumError
 from longsum.rouge import ROUGE_TYPES, DocumentScores, RougeScorer
 from longsum.scoring import Aggregate, aggregate
@@ -41,6 +42,20 @@ class ScoredRecords:
     counts: RecordCounts
     scores: dict[str, DocumentScores] = field(default_factory=dict)
     rouge: dict[str, Aggregate] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Scores (fractions in [0, 1]) and counts, as metrics.json holds them."""
+        c = self.counts
+        return {
+            "rouge": {t: a.to_dict() for t, a in self.rouge.items()},
+            "documents": c.documents,
+            "scored": c.documents - c.unscored,
+            "truncated": c.truncated,
+            "empty_documents": c.empty_documents,
+            "empty_predictions": c.empty_predictions,
+            "missing_references": c.unscored,
+            "input_tokens": c.input_tokens,
+        }
 
 
 def score_records(records: Iterable[PredictionRecord], scoring: ScoreSettings) -> ScoredRecords:
@@ -75,32 +90,25 @@ def _pick(fields: Iterable[str], candidates: tuple[str, ...], what: str, path: P
 
 def _jsonl_pairs(path: Path) -> Iterator[PredictionRecord]:
     fields: tuple[str, str] | None = None
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise LongsumError(f"{path}:{number}: not valid JSON ({err.msg})") from None
-            if fields is None:
-                fields = (_pick(data, PREDICTION_FIELDS, "prediction", path), _pick(data, REFERENCE_FIELDS, "reference", path))
-            prediction, reference = data.get(fields[0]), data.get(fields[1])
-            yield PredictionRecord(
-                id=str(data.get("id", number - 1)),
-                prediction="" if prediction is None else str(prediction),
-                reference=None if reference is None else str(reference),
-                input_tokens=int(data.get("input_tokens", -1)),
-                truncated=bool(data.get("truncated", False)),
-            )
+    for number, data in enumerate(read_jsonl(path, None)):
+        if fields is None:
+            fields = (_pick(data, PREDICTION_FIELDS, "prediction", path), _pick(data, REFERENCE_FIELDS, "reference", path))
+        prediction, reference = data.get(fields[0]), data.get(fields[1])
+        yield PredictionRecord(
+            id=str(data.get("id", number)),
+            prediction="" if prediction is None else str(prediction),
+            reference=None if reference is None else str(reference),
+            input_tokens=int(data.get("input_tokens", -1)),
+            truncated=bool(data.get("truncated", False)),
+        )
 
 
 def _line_pairs(predictions: Path, references: Path) -> Iterator[PredictionRecord]:
     with predictions.open(encoding="utf-8") as pred, references.open(encoding="utf-8") as ref:
-        for number, (p, r) in enumerate(zip(pred, ref)):
+        for number, (p, r) in enumerate(zip_longest(pred, ref)):
+            if p is None or r is None:
+                raise LongsumError(f"{predictions} and {references} have different numbers of lines")
             yield PredictionRecord(str(number), p.rstrip("\n"), r.rstrip("\n"), -1, False)
-        if pred.readline() or ref.readline():
-            raise LongsumError(f"{predictions} and {references} have different numbers of lines")
 
 
 def predictions_path(run: Path) -> Path:
@@ -180,3 +188,56 @@ def compare_runs(a: ScoredRecords, b: ScoredRecords, scoring: ScoreSettings) -> 
         samples=scoring.bootstrap_samples,
         seed=scoring.seed,
     )
+
+
+def score_signature(source: str, documents: int, scoring: ScoreSettings, extra: dict[str, Any] | None = None) -> str:
+    """The signature of scores computed from stored predictions."""
+    from longsum.environment import library_versions
+    from longsum.sentences import splitter_id
+    from longsum.signature import format_signature
+
+    versions = library_versions()
+    return format_signature(
+        {
+            "predictions": source,
+            "n": documents,
+            **(extra or {}),
+            "stem": scoring.use_stemmer,
+            "lsum": splitter_id(scoring.sentence_splitter),
+            "boot": f"{scoring.bootstrap_samples}@{scoring.confidence}",
+            "seed": scoring.seed,
+            "longsum": versions.get("longsum"),
+            "rouge-score": versions.get("rouge-score"),
+        }
+    )
+
+
+def score_file(predictions: Path, references: Path | None, scoring: ScoreSettings) -> dict[str, Any]:
+    """Score stored predictions; the metrics dict in eval's form (model and timing fields left out).
+
+    Raises:
+        LongsumError: the files are missing or malformed.
+    """
+    scored = score_records(iter_pairs(predictions, references), scoring)
+    return {
+        **scored.to_dict(),
+        "config": {"scoring": asdict(scoring), "predictions": str(predictions), "references": str(references) if references else None},
+        "signature": score_signature(str(predictions), scored.counts.documents, scoring),
+    }
+
+
+def compare_files(run_a: Path, run_b: Path, scoring: ScoreSettings) -> dict[str, Any]:
+    """Compare two stored runs document by document; the comparison as plain data with its signature.
+
+    Raises:
+        LongsumError: a run is missing, malformed, or the runs share no scored document.
+    """
+    a = score_records(iter_pairs(run_a), scoring)
+    b = score_records(iter_pairs(run_b), scoring)
+    comparison = compare_runs(a, b, scoring)
+    return {
+        "a": str(run_a),
+        "b": str(run_b),
+        **comparison.to_dict(),
+        "signature": score_signature(f"{run_a}~{run_b}", comparison.shared, scoring, {"tests": "paired-bootstrap+approx-randomization"}),
+    }

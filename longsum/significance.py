@@ -44,7 +44,8 @@ def paired_bootstrap(
     """CI of ``mean(b - a)`` and the two-sided p-value of a zero difference, by resampling documents.
 
     The p-value is twice the share of resampled deltas on the other side of zero from the observed
-    one (Koehn 2004's paired bootstrap, made two-sided), capped at 1.
+    one (Koehn 2004's paired bootstrap, made two-sided), as ``(c + 1) / (samples + 1)`` so that it is
+    never reported as exactly zero, and capped at 1.
     """
     deltas = bootstrap_means(b - a, samples, seed)
     tail = (1 - confidence) / 2 * 100
@@ -52,8 +53,8 @@ def paired_bootstrap(
     observed = float(np.mean(b - a))
     if observed == 0:
         return float(low), float(high), 1.0
-    against = np.mean(deltas <= 0) if observed > 0 else np.mean(deltas >= 0)
-    return float(low), float(high), float(min(1.0, 2 * against))
+    against = int(np.sum(deltas <= 0) if observed > 0 else np.sum(deltas >= 0))
+    return float(low), float(high), min(1.0, 2 * (against + 1) / (samples + 1))
 
 
 def approximate_randomization(a: np.ndarray, b: np.ndarray, *, trials: int = 1000, seed: int = 0) -> float:
