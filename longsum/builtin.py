@@ -101,9 +101,10 @@ def build_tiny_longt5(dest: Path, spec: TinySpec = TinySpec(), corpus: Path | No
         global_block_size=16,
         pad_token_id=tokenizer.pad_token_id,
         eos_token_id=tokenizer.eos_token_id,
-        decoder_start_token_id=tokenizer.pad_token_id,
         initializer_factor=spec.initializer_factor,
     )
+    # T5's decoder starts from <pad>; set as an attribute because the typed constructor does not list it.
+    config.decoder_start_token_id = tokenizer.pad_token_id
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(spec.seed)
         model = LongT5ForConditionalGeneration(config)

@@ -183,11 +183,9 @@ def engine_options(default_model: str) -> Callable[[Callable[..., None]], Callab
     return decorate
 
 
-ScoringOptions = {
-    "use_stemmer": Annotated[bool, typer.Option("--use-stemmer", help="Porter-stem tokens before matching.")],
-    "sentence_splitter": Annotated[str, typer.Option("--sentence-splitter", help="rougeLsum splitter: punkt or newline.")],
-    "bootstrap_samples": Annotated[int, typer.Option("--bootstrap-samples", help="Resamples for the confidence interval.")],
-}
+StemmerOpt = Annotated[bool, typer.Option("--use-stemmer", help="Porter-stem tokens before matching.")]
+SplitterOpt = Annotated[str, typer.Option("--sentence-splitter", help="rougeLsum splitter: punkt or newline.")]
+BootstrapOpt = Annotated[int, typer.Option("--bootstrap-samples", help="Resamples for the confidence interval.")]
 
 
 @app.command("eval")
@@ -200,9 +198,9 @@ def eval_command(
     summary_column: Annotated[Optional[str], typer.Option("--summary-column", help="Column with the reference (auto-detected).")] = None,
     id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column with the id (default: detected, else the row index).")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", help="Evaluate the first N documents only.")] = None,
-    use_stemmer: ScoringOptions["use_stemmer"] = False,
-    sentence_splitter: ScoringOptions["sentence_splitter"] = "punkt",
-    bootstrap_samples: ScoringOptions["bootstrap_samples"] = 1000,
+    use_stemmer: StemmerOpt = False,
+    sentence_splitter: SplitterOpt = "punkt",
+    bootstrap_samples: BootstrapOpt = 1000,
     output_dir: Annotated[Optional[Path], typer.Option("--output-dir", help="Write predictions.jsonl and metrics.json here.")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --output-dir, skipping finished documents.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Resume despite changed settings, or overwrite existing predictions.")] = False,
@@ -345,9 +343,9 @@ def summarize_command(
 def score_command(
     predictions: Annotated[Path, typer.Argument(help="predictions.jsonl (or a run directory), or a file with one summary per line.", show_default=False)],
     references: Annotated[Optional[Path], typer.Argument(help="With a plain-text PREDICTIONS: the references, one per line.", show_default=False)] = None,
-    use_stemmer: ScoringOptions["use_stemmer"] = False,
-    sentence_splitter: ScoringOptions["sentence_splitter"] = "punkt",
-    bootstrap_samples: ScoringOptions["bootstrap_samples"] = 1000,
+    use_stemmer: StemmerOpt = False,
+    sentence_splitter: SplitterOpt = "punkt",
+    bootstrap_samples: BootstrapOpt = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
     json_output: Annotated[bool, typer.Option("--json", help="Print the metrics JSON instead of the table.")] = False,
 ) -> None:
@@ -364,8 +362,8 @@ def score_command(
 def compare_command(
     run_a: Annotated[Path, typer.Argument(help="Baseline run: a run directory or its predictions.jsonl.", show_default=False)],
     run_b: Annotated[Path, typer.Argument(help="Candidate run, compared with RUN_A on the documents both hold.", show_default=False)],
-    use_stemmer: ScoringOptions["use_stemmer"] = False,
-    sentence_splitter: ScoringOptions["sentence_splitter"] = "punkt",
+    use_stemmer: StemmerOpt = False,
+    sentence_splitter: SplitterOpt = "punkt",
     bootstrap_samples: Annotated[int, typer.Option("--samples", help="Bootstrap resamples and randomization trials.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.")] = 0,
     json_output: Annotated[bool, typer.Option("--json", help="Print the comparison JSON instead of the table.")] = False,

@@ -77,7 +77,7 @@ def effective_generation_config(base: Any, settings: GenerationSettings) -> Any:
     config.do_sample = False
     # transformers 5 leaves unset fields None and applies library defaults inside generate();
     # resolving them here records the values actually in force.
-    defaults = getattr(type(config), "_get_default_generation_params", dict)()
+    defaults: dict[str, Any] = getattr(type(config), "_get_default_generation_params", dict)()
     for key in RECORDED_KEYS:
         if getattr(config, key, None) is None and defaults.get(key) is not None and key != "max_length":
             setattr(config, key, defaults[key])
