@@ -10,6 +10,12 @@ __version__ = "0.1.0"
 _LAZY = {
     "evaluate": "longsum.evaluation",
     "EvalResult": "longsum.evaluation",
+    "load_summarizer": "longsum.evaluation",
+    "summarize_files": "longsum.summarize",
+    "score_file": "longsum.rescoring",
+    "compare_files": "longsum.rescoring",
+    "bench": "longsum.bench",
+    "BenchConfig": "longsum.bench",
     "EvalConfig": "longsum.config",
     "ModelSettings": "longsum.config",
     "DataSettings": "longsum.config",

@@ -91,3 +91,12 @@ def test_real_subprocess_usage_errors_are_one_line():
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == ["error: No such option: --no-such-flag"]
     assert run_module("--version").stdout.strip().startswith("longsum ")
+
+
+def test_the_package_exposes_every_command_as_a_function_without_importing_torch():
+    code = (
+        "import sys, longsum; assert 'torch' not in sys.modules; "
+        "names = ['evaluate', 'load_summarizer', 'summarize_files', 'score_file', 'compare_files', 'bench']; "
+        "assert all(callable(getattr(longsum, n)) for n in names)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
