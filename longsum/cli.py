@@ -8,7 +8,7 @@ import sys
 import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -208,10 +208,18 @@ def eval_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print the metrics JSON instead of the table.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of torch and of the bootstrap.")] = 0,
 ) -> None:
-    """Summarize a dataset with a model and report ROUGE-1/2/L/Lsum."""
+    """Summarize a dataset with a model and report ROUGE-1/2/L/Lsum.
+
+    Under torchrun or accelerate launch, each process summarizes its share of the documents and the
+    first one merges, scores and reports.
+    """
     with user_errors():
+        from longsum.distributed import local_device, shard_from_environment
+
+        shard = shard_from_environment()
+        model_settings = engine.model_settings()
         config = EvalConfig(
-            model=engine.model_settings(),
+            model=replace(model_settings, device=local_device(model_settings.device, shard)),
             data=DataSettings(dataset, split, text_column, summary_column, id_column, limit, skip_bad_records),
             generation=engine.generation_settings(),
             batching=engine.batch_settings(),
@@ -225,16 +233,20 @@ def eval_command(
 
         with stderr.status(f"loading {engine.model}"):
             summarizer = load_summarizer(config)
+        total = count_documents(config.data)
         try:
-            with terminate_as_interrupt(), RichProgress(count_documents(config.data)) as progress:
+            with terminate_as_interrupt(), RichProgress(total, shown=shard.is_main) as progress:
                 result = evaluate(
-                    config, output_dir=output_dir, summarizer=summarizer, progress=progress, resume=resume, force=force
+                    config, output_dir=output_dir, summarizer=summarizer, progress=progress, resume=resume,
+                    force=force, shard=shard,
                 )
         except Interrupted as stop:
             if output_dir is not None:
                 typer.echo(f"{stop.reason}: finished batches are kept in {output_dir}; continue with the same "
                            "command plus --resume", err=True)
             raise typer.Exit(stop.exit_code) from None
+        if not shard.is_main:
+            return
         for warning in result.warnings:
             stderr.print(f"warning: {warning}", markup=False, highlight=False)
         render_metrics(result.to_dict(), as_json=json_output)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,19 @@ from longsum.generation import BatchRunner, Progress, RunnerStats, Seq2SeqSummar
 from longsum.rescoring import RecordCounts, ScoredRecords, score_records
 from longsum.scoring import Aggregate
 from longsum.signature import eval_signature
-from longsum.storage import METRICS, PREDICTIONS, RUN, PredictionLog, PredictionRecord, iter_predictions, write_json_atomic
+from longsum.distributed import Shard, barrier
+from longsum.storage import (
+    METRICS,
+    PARTS,
+    PREDICTIONS,
+    RUN,
+    PredictionLog,
+    PredictionRecord,
+    completed_ids,
+    iter_predictions,
+    merge_predictions,
+    write_json_atomic,
+)
 
 
 @dataclass
@@ -102,10 +115,15 @@ def resume_key(config: EvalConfig, described: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _prediction_files(directory: Path) -> list[Path]:
+    """Every file of ``directory`` that may hold predictions: the merged file and the per-process parts."""
+    return [directory / PREDICTIONS, *sorted((directory / PARTS).glob("part-*.jsonl"))]
+
+
 def _check_resumable(directory: Path, key: dict[str, Any], force: bool) -> None:
     stored_path = directory / RUN
     if not stored_path.exists():
-        if (directory / PREDICTIONS).exists() and not force:
+        if any(p.exists() for p in _prediction_files(directory)) and not force:
             raise LongsumError(f"{directory} holds predictions without their {RUN}; pass --force to resume anyway")
         return
     stored = json.loads(stored_path.read_text(encoding="utf-8")).get("resume_key", {})
@@ -119,8 +137,13 @@ def _check_resumable(directory: Path, key: dict[str, Any], force: bool) -> None:
 def _prepare_directory(directory: Path, key: dict[str, Any], config: EvalConfig, resume: bool, force: bool) -> None:
     if resume:
         _check_resumable(directory, key, force)
-    elif (directory / PREDICTIONS).exists() and not force:
-        raise LongsumError(f"{directory} already holds predictions; pass --resume to continue them or --force to overwrite")
+    else:
+        if any(p.exists() for p in _prediction_files(directory)) and not force:
+            raise LongsumError(
+                f"{directory} already holds predictions; pass --resume to continue them or --force to overwrite"
+            )
+        for path in _prediction_files(directory):
+            path.unlink(missing_ok=True)
     write_json_atomic(directory / RUN, {"config": config.to_dict(), "resume_key": key})
 
 
@@ -147,6 +170,7 @@ def evaluate(
     documents: Iterable[Document] | None = None,
     resume: bool = False,
     force: bool = False,
+    shard: Shard | None = None,
 ) -> EvalResult:
     """Summarize the dataset ``config`` names and score it with ROUGE.
 
@@ -163,6 +187,8 @@ def evaluate(
         documents: documents to use instead of reading ``config.data`` (benchmarks pass synthetic ones).
         resume: skip the documents already in ``output_dir``'s predictions and continue.
         force: resume even though the stored settings differ, or overwrite existing predictions.
+        shard: this process's share of a distributed run (default: the whole dataset). Each process
+            appends to its own part file; the main one merges the parts once all are done.
 
     Raises:
         LongsumError: the model or dataset cannot be loaded, the settings do not fit them, or
@@ -170,26 +196,35 @@ def evaluate(
     """
     import torch
 
+    shard = shard or Shard()
     if resume and output_dir is None:
         raise LongsumError("--resume needs --output-dir")
+    if shard.distributed and output_dir is None:
+        raise LongsumError("a run over several processes needs --output-dir, on storage they all share")
     torch.manual_seed(config.seed)
     summarizer = summarizer or load_summarizer(config)
     described = summarizer.describe()
     with tempfile.TemporaryDirectory(prefix="longsum-") as scratch:
         directory = output_dir if output_dir is not None else Path(scratch)
         key = resume_key(config, described)
-        _prepare_directory(directory, key, config, resume, force)
+        if shard.is_main:
+            _prepare_directory(directory, key, config, resume, force)
+        barrier()
         stats = RunStats()
         read_stats = ReadStats()
-        log = PredictionLog(directory, resume=resume)
+        done = completed_ids(_prediction_files(directory)) if resume else set()
+        own_file = directory / PARTS / f"part-{shard.rank}.jsonl" if shard.distributed else directory / PREDICTIONS
+        log = PredictionLog(own_file, resume=resume)
         order: list[str] = []
 
         def pending_items() -> Iterator[Item]:
             source = iter_documents(config.data, stats=read_stats) if documents is None else documents
-            for doc in source:
+            for position, doc in enumerate(source):
                 order.append(doc.id)
-                if doc.id in log:
+                if doc.id in done:
                     stats.resumed_documents += 1
+                    continue
+                if not shard.owns(position):
                     continue
                 if not doc.text.strip():
                     yield Item(doc=doc, input_ids=[], source_tokens=0)
@@ -218,9 +253,15 @@ def evaluate(
             log.close()
         seconds = time.perf_counter() - start
         stats.bad_records = read_stats.bad_records
-        log.finish(order)
-        scored = score_records(iter_predictions(directory / PREDICTIONS), config.scoring)
-        kept = list(iter_predictions(directory / PREDICTIONS)) if keep_predictions else []
+        barrier()
+        if shard.is_main:
+            merge_predictions(_prediction_files(directory), order, directory / PREDICTIONS)
+            shutil.rmtree(directory / PARTS, ignore_errors=True)
+            scored = score_records(iter_predictions(directory / PREDICTIONS), config.scoring)
+        else:
+            # The main process scores the merged predictions; the others only report their own work.
+            scored = ScoredRecords(RecordCounts())
+        kept = list(iter_predictions(directory / PREDICTIONS)) if keep_predictions and shard.is_main else []
         result = EvalResult(
             scored=scored,
             stats=stats,
@@ -232,6 +273,6 @@ def evaluate(
             warnings=_warnings(scored.counts, read_stats, log, summarizer.warnings),
             predictions=kept,
         )
-        if output_dir is not None:
+        if output_dir is not None and shard.is_main:
             write_json_atomic(output_dir / METRICS, result.to_dict())
     return result

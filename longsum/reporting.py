@@ -21,8 +21,8 @@ class RichProgress:
     Drawn only when stderr is a terminal: in logs and pipes a live bar is noise.
     """
 
-    def __init__(self, total: int | None, description: str = "summarizing") -> None:
-        self._shown = stderr.is_terminal
+    def __init__(self, total: int | None, description: str = "summarizing", shown: bool = True) -> None:
+        self._shown = shown and stderr.is_terminal
         self._bar = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),

@@ -1,4 +1,4 @@
-"""Result storage: predictions.jsonl, appended durably batch by batch and put in dataset order at the end; metrics.json."""
+"""Result storage: predictions appended durably batch by batch, merged into dataset order at the end; metrics.json."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import IO, Any
 PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
 RUN = "run.json"
+#: Where each process of a distributed run appends its predictions before the merge.
+PARTS = "parts"
 
 
 @dataclass(frozen=True)
@@ -47,50 +49,27 @@ def _complete_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 
 class PredictionLog:
-    """predictions.jsonl while a run writes it: records appended in completion order, fsynced per batch.
+    """One process's predictions file while a run writes it: records appended, fsynced per batch.
 
-    A crash loses at most the batch under way. ``finish`` rewrites the file in dataset order.
-    Only ids and file offsets are kept in memory, so memory stays flat as the dataset grows.
+    A crash loses at most the batch under way; a torn last line left by one is dropped on reopening.
     """
 
-    def __init__(self, directory: Path, resume: bool = False) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / PREDICTIONS
-        #: id -> (offset, length) of its line in the file.
-        self.offsets: dict[str, tuple[int, int]] = {}
+    def __init__(self, path: Path, resume: bool = False) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self.dropped_partial_line = False
-        if resume and self.path.exists():
-            self._recover()
-        self._handle: IO[bytes] = self.path.open("ab" if resume else "wb")
-        self._end = self._handle.seek(0, os.SEEK_END)
-
-    def _recover(self) -> None:
-        end = 0
-        for offset, line in _complete_lines(self.path):
-            try:
-                record = PredictionRecord.from_line(line.decode("utf-8"))
-            except (ValueError, KeyError, UnicodeDecodeError):
-                break  # a torn write: keep what precedes it
-            self.offsets[record.id] = (offset, len(line))
-            end = offset + len(line)
-        if end != self.path.stat().st_size:
-            self.dropped_partial_line = True
-            with self.path.open("r+b") as handle:
-                handle.truncate(end)
-
-    def __contains__(self, doc_id: str) -> bool:
-        return doc_id in self.offsets
-
-    def __len__(self) -> int:
-        return len(self.offsets)
+        if resume and path.exists():
+            end = sum(len(line) for _, line, _ in _records(path))
+            if end != path.stat().st_size:
+                self.dropped_partial_line = True
+                with path.open("r+b") as handle:
+                    handle.truncate(end)
+        self._handle: IO[bytes] = path.open("ab" if resume else "wb")
 
     def append(self, records: Iterable[PredictionRecord]) -> None:
         """Append ``records`` and make them durable before returning."""
         for record in records:
-            line = (json.dumps(record.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
-            self._handle.write(line)
-            self.offsets[record.id] = (self._end, len(line))
-            self._end += len(line)
+            self._handle.write((json.dumps(record.to_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
@@ -98,18 +77,50 @@ class PredictionLog:
         """Close the file (what was appended stays)."""
         self._handle.close()
 
-    def finish(self, order: list[str]) -> None:
-        """Rewrite the file with the records of ``order``'s ids, in that order, atomically."""
-        self.close()
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        with self.path.open("rb") as source, temporary.open("wb") as target:
+
+def _records(path: Path) -> Iterator[tuple[int, bytes, str]]:
+    """(offset, line, id) of each complete record; stops at a torn or unparsable line."""
+    for offset, line in _complete_lines(path):
+        try:
+            doc_id = PredictionRecord.from_line(line.decode("utf-8")).id
+        except (ValueError, KeyError, UnicodeDecodeError):
+            return
+        yield offset, line, doc_id
+
+
+def completed_ids(sources: Iterable[Path]) -> set[str]:
+    """The ids with a complete record in any of ``sources`` (missing files hold none)."""
+    return {doc_id for path in sources if path.exists() for _, _, doc_id in _records(path)}
+
+
+def merge_predictions(sources: list[Path], order: list[str], target: Path) -> None:
+    """Write the records of ``order``'s ids, in that order, from ``sources`` into ``target``, atomically.
+
+    Only ids and file offsets are held in memory, so memory stays flat as the dataset grows.
+
+    Raises:
+        KeyError: an id of ``order`` has no record in any source.
+    """
+    where: dict[str, tuple[Path, int, int]] = {}
+    for path in sources:
+        if path.exists():
+            for offset, line, doc_id in _records(path):
+                where[doc_id] = (path, offset, len(line))
+    temporary = target.with_name(target.name + ".tmp")
+    handles: dict[Path, IO[bytes]] = {}
+    try:
+        with temporary.open("wb") as out:
             for doc_id in order:
-                offset, length = self.offsets[doc_id]
+                path, offset, length = where[doc_id]
+                source = handles.get(path) or handles.setdefault(path, path.open("rb"))
                 source.seek(offset)
-                target.write(source.read(length))
-            target.flush()
-            os.fsync(target.fileno())
-        os.replace(temporary, self.path)
+                out.write(source.read(length))
+            out.flush()
+            os.fsync(out.fileno())
+    finally:
+        for handle in handles.values():
+            handle.close()
+    os.replace(temporary, target)
 
 
 def iter_predictions(path: Path) -> Iterator[PredictionRecord]:

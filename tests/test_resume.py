@@ -14,7 +14,7 @@ from fakes import EchoSummarizer
 from longsum.config import BatchSettings, DataSettings, EvalConfig, GenerationSettings, ScoreSettings
 from longsum.errors import LongsumError
 from longsum.evaluation import evaluate
-from longsum.storage import METRICS, PREDICTIONS, PredictionLog, PredictionRecord, read_predictions
+from longsum.storage import METRICS, PREDICTIONS, PredictionLog, PredictionRecord, completed_ids, merge_predictions, read_predictions
 
 
 def record(i):
@@ -22,23 +22,29 @@ def record(i):
 
 
 def test_log_drops_a_torn_last_line_and_keeps_the_rest(tmp_path):
-    log = PredictionLog(tmp_path)
+    path = tmp_path / PREDICTIONS
+    log = PredictionLog(path)
     log.append([record(0), record(1)])
     log.close()
-    with (tmp_path / PREDICTIONS).open("a", encoding="utf-8") as handle:
+    with path.open("a", encoding="utf-8") as handle:
         handle.write('{"id": "d2", "predic')
-    resumed = PredictionLog(tmp_path, resume=True)
-    assert resumed.dropped_partial_line and len(resumed) == 2 and "d1" in resumed and "d2" not in resumed
+    assert completed_ids([path]) == {"d0", "d1"}
+    resumed = PredictionLog(path, resume=True)
+    assert resumed.dropped_partial_line
     resumed.append([record(2)])
-    resumed.finish(["d2", "d0", "d1"])
-    assert [r.id for r in read_predictions(tmp_path / PREDICTIONS)] == ["d2", "d0", "d1"]
+    resumed.close()
+    merge_predictions([path], ["d2", "d0", "d1"], path)
+    assert [r.id for r in read_predictions(path)] == ["d2", "d0", "d1"]
 
 
-def test_log_finish_keeps_only_and_exactly_the_ordered_ids(tmp_path):
-    log = PredictionLog(tmp_path)
-    log.append([record(3), record(1), record(2)])
-    log.finish(["d1", "d2", "d3"])
-    assert read_predictions(tmp_path / PREDICTIONS) == [record(1), record(2), record(3)]
+def test_merge_keeps_only_and_exactly_the_ordered_ids_from_every_source(tmp_path):
+    first, second = PredictionLog(tmp_path / "a.jsonl"), PredictionLog(tmp_path / "b.jsonl")
+    first.append([record(3), record(1)])
+    second.append([record(2), record(4)])
+    first.close()
+    second.close()
+    merge_predictions([tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "missing.jsonl"], ["d1", "d2", "d3"], tmp_path / "out.jsonl")
+    assert read_predictions(tmp_path / "out.jsonl") == [record(1), record(2), record(3)]
 
 
 @pytest.fixture
