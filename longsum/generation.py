@@ -186,7 +186,7 @@ class Seq2SeqSummarizer:
                         encoder_outputs=BaseModelOutput(last_hidden_state=states),
                         attention_mask=mask,
                         generation_config=self.generation_config,
-                        cache=beam_shared_cross_cache(),
+                        cache=beam_shared_cross_cache(self.generation_config.num_beams or 1),
                     )
             texts = self.loaded.tokenizer.batch_decode(out, skip_special_tokens=True)
             pad = self.generation_config.pad_token_id

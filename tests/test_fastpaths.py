@@ -8,7 +8,7 @@ import torch
 from longsum.batching import Batch, Item
 from longsum.config import BatchSettings, DataSettings, GenerationSettings, ModelSettings
 from longsum.data import Document, iter_documents
-from longsum.fastpaths import beam_shared_cross_cache, clamp_inf_sync_free, fast_paths, side_bias_per_block
+from longsum.fastpaths import beam_shared_cross_cache, clamp_inf_sync_free, fast_paths
 from longsum.generation import Seq2SeqSummarizer
 from longsum.loading import load_model
 
@@ -32,7 +32,8 @@ def encoded(loaded, examples, count=4, limit=700):
     return [torch.tensor(r)[None] for r in rows], rows
 
 
-def test_beam_search_without_the_cross_cache_copy_gives_identical_outputs(tiny_model, examples):
+@pytest.mark.parametrize("beams", [2, 3])
+def test_beam_search_with_one_cross_row_per_input_gives_identical_outputs(tiny_model, examples, beams):
     from transformers.modeling_outputs import BaseModelOutput
 
     loaded = load_model(ModelSettings(model=str(tiny_model)))
@@ -46,10 +47,14 @@ def test_beam_search_without_the_cross_cache_copy_gives_identical_outputs(tiny_m
         for i, s in enumerate(states):
             hidden[i, : s.shape[0]] = s
             mask[i, : s.shape[0]] = 1
-        common = dict(attention_mask=mask, max_length=40, num_beams=3)
+        common = dict(attention_mask=mask, max_length=40, num_beams=beams)
         stock = model.generate(encoder_outputs=BaseModelOutput(last_hidden_state=hidden), **common)
-        fast = model.generate(encoder_outputs=BaseModelOutput(last_hidden_state=hidden), cache=beam_shared_cross_cache(), **common)
+        cache = beam_shared_cross_cache(beams)
+        with fast_paths(model):
+            fast = model.generate(encoder_outputs=BaseModelOutput(last_hidden_state=hidden), cache=cache, **common)
     assert torch.equal(stock, fast)
+    # One stored cross key row per input, not per beam.
+    assert cache.cross_attention_cache.layers[0].keys.shape[0] == len(rows)
     assert len({tuple(r) for r in stock.tolist()}) == len(rows)
 
 
@@ -65,32 +70,59 @@ def test_all_fast_paths_together_give_identical_outputs(tiny_model, examples, ha
     from longsum import generation
 
     monkeypatch.setattr(generation, "fast_paths", lambda model: contextlib.nullcontext([]))
-    monkeypatch.setattr(generation, "beam_shared_cross_cache", lambda: None)
+    monkeypatch.setattr(generation, "beam_shared_cross_cache", lambda beams: None)
     assert summarizer.generate(batch) == fast
 
 
 def test_fast_paths_engage_by_model_and_dtype_and_leave_no_trace(tiny_tglobal, tiny_local):
     tglobal = load_model(ModelSettings(model=str(tiny_tglobal))).model
     with fast_paths(tglobal) as names:
-        assert names == ["side-bias-per-block"]
-    assert not any("compute_side_bias" in vars(m) or "forward" in vars(m) for m in tglobal.modules())
+        assert names == ["beam-shared-cross-attention", "chunked-transient-global-attention"]
+        assert sum("forward" in vars(m) for m in tglobal.modules()) == 4  # 2 encoder + 2 decoder cross layers
+    assert not any("forward" in vars(m) for m in tglobal.modules())
     local = load_model(ModelSettings(model=str(tiny_local))).model.half()
     with fast_paths(local) as names:
-        assert names == ["sync-free-fp16-clamp"]
-        assert sum("forward" in vars(m) for m in local.modules()) == 4  # 2 encoder + 2 decoder blocks
+        assert names == ["beam-shared-cross-attention", "chunked-local-attention", "sync-free-fp16-clamp"]
+        assert sum("forward" in vars(m) for m in local.modules()) == 8  # 4 blocks, 2 local, 2 cross-attentions
     assert not any("forward" in vars(m) for m in local.modules())
 
 
-@pytest.mark.parametrize("lengths", [[5000], [700, 1300], [2048, 17, 600], [15, 300]])
-def test_side_bias_per_block_equals_the_stock_computation(tiny_tglobal, lengths):
-    model = load_model(ModelSettings(model=str(tiny_tglobal))).model
-    attention = next(m for m in model.modules() if type(m).__name__ == "LongT5TransientGlobalAttention")
-    from transformers.models.longt5.modeling_longt5 import _make_global_fixed_block_ids
-
+def padded_batch(model, lengths):
+    generator = torch.Generator().manual_seed(0)
     longest = max(lengths)
-    mask = torch.zeros(len(lengths), longest)
+    ids = torch.randint(3, model.config.vocab_size, (len(lengths), longest), generator=generator)
+    mask = torch.zeros(len(lengths), longest, dtype=torch.long)
     for i, n in enumerate(lengths):
         mask[i, :n] = 1
-    _, segments = _make_global_fixed_block_ids(mask, attention.global_block_size)
+    return ids * mask, mask
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("lengths", [[5000], [700, 1300], [2048, 17, 600], [15, 300]])
+def test_chunked_encoder_attention_keeps_every_value(tiny_model, lengths, dtype, monkeypatch):
+    from transformers.models.longt5.modeling_longt5 import _get_local_attention_mask
+
+    from longsum import fastpaths
+
+    # Small chunks, so that even the short cases are cut into several.
+    monkeypatch.setitem(fastpaths.SCORE_CHUNK_BYTES, "cpu", 1 << 20)
+    model = load_model(ModelSettings(model=str(tiny_model))).model.to(dtype)
+    encoder = model.get_encoder()
+    attention = next(encoder.block[0].layer[0].children())
+    ids, mask = padded_batch(model, lengths)
+    layer_input = encoder.embed_tokens(ids)
+    # The stack hands local attention a blocked mask, transient-global the plain one.
+    layer_mask = mask if model.config.encoder_attention_type != "local" else _get_local_attention_mask(mask, 128, ids.device)
     with torch.inference_mode():
-        assert torch.equal(side_bias_per_block(attention, mask, segments), attention.compute_side_bias(mask, segments))
+        stock_out, stock_bias = type(attention).forward(attention, layer_input, layer_mask)[:2]
+        with fast_paths(model):
+            fast_out, fast_bias = attention(layer_input, mask=layer_mask)[:2]
+            # Later layers take the bias the first one built.
+            again, _ = attention(layer_input, mask=layer_mask, position_bias=fast_bias)
+        stock_states = encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        with fast_paths(model):
+            fast_states = encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+    assert torch.equal(fast_bias, stock_bias)
+    assert torch.equal(fast_out, stock_out)
+    assert torch.equal(again, fast_out)
+    assert torch.equal(fast_states, stock_states)
