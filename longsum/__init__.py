@@ -23,6 +23,10 @@ _LAZY = {
     "BatchSettings": "longsum.config",
     "ScoreSettings": "longsum.config",
     "LongsumError": "longsum.errors",
+    "LeadSummarizer": "longsum.baselines",
+    "OracleSummarizer": "longsum.baselines",
+    "document_stats": "longsum.analysis",
+    "write_report": "longsum.report",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -135,7 +135,7 @@ class EngineOptions:
 
 
 _ENGINE_OPTIONS: dict[str, tuple[Any, Any]] = {
-    "model": (Annotated[str, typer.Option("--model", help="Hub id, local checkpoint dir, or builtin:tglobal / builtin:local.")], DEFAULT_MODEL),
+    "model": (Annotated[str, typer.Option("--model", help="Hub id, local checkpoint dir, builtin:tglobal / builtin:local, or a baseline: lead-K, oracle.")], DEFAULT_MODEL),
     "revision": (Annotated[Optional[str], typer.Option("--revision", help="Hub branch, tag or commit of the model.")], None),
     "dtype": (Annotated[str, typer.Option("--dtype", help="auto|bf16|fp16|fp32 (auto: bf16/fp16 on CUDA, fp32 on CPU).")], "auto"),
     "device": (Annotated[str, typer.Option("--device", help="auto|cpu|cuda|cuda:N.")], "auto"),
@@ -186,6 +186,9 @@ def engine_options(default_model: str) -> Callable[[Callable[..., None]], Callab
 StemmerOpt = Annotated[bool, typer.Option("--use-stemmer", help="Porter-stem tokens before matching.")]
 SplitterOpt = Annotated[str, typer.Option("--sentence-splitter", help="rougeLsum splitter: punkt or newline.")]
 BootstrapOpt = Annotated[int, typer.Option("--bootstrap-samples", help="Resamples for the confidence interval.")]
+ReportOpt = Annotated[
+    Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report (scores, length analysis, examples).")
+]
 
 
 @app.command("eval")
@@ -207,8 +210,9 @@ def eval_command(
     skip_bad_records: Annotated[bool, typer.Option("--skip-bad-records", help="Skip (and count) malformed JSON Lines records.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the metrics JSON instead of the table.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of torch and of the bootstrap.")] = 0,
+    report: ReportOpt = None,
 ) -> None:
-    """Summarize a dataset with a model and report ROUGE-1/2/L/Lsum.
+    """Summarize a dataset with a model (or a baseline: lead-K, oracle) and report ROUGE-1/2/L/Lsum.
 
     Under torchrun or accelerate launch, each process summarizes its share of the documents and the
     first one merges, scores and reports.
@@ -238,7 +242,7 @@ def eval_command(
             with terminate_as_interrupt(), RichProgress(total, shown=shard.is_main) as progress:
                 result = evaluate(
                     config, output_dir=output_dir, summarizer=summarizer, progress=progress, resume=resume,
-                    force=force, shard=shard,
+                    force=force, shard=shard, report=report,
                 )
         except Interrupted as stop:
             if output_dir is not None:
@@ -360,6 +364,7 @@ def score_command(
     bootstrap_samples: BootstrapOpt = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
     json_output: Annotated[bool, typer.Option("--json", help="Print the metrics JSON instead of the table.")] = False,
+    report: ReportOpt = None,
 ) -> None:
     """ROUGE of stored predictions, without a model: the same metrics, CIs and JSON as eval."""
     with user_errors():
@@ -367,7 +372,7 @@ def score_command(
         from longsum.rescoring import score_file
 
         scoring = ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed)
-        render_metrics(score_file(predictions, references, scoring), as_json=json_output)
+        render_metrics(score_file(predictions, references, scoring, report), as_json=json_output)
 
 
 @app.command("compare")

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from longsum.analysis import document_stats
+from longsum.baselines import is_baseline, load_baseline
 from longsum.batching import Item, Limits, prefetch, windows
 from longsum.config import EvalConfig
 from longsum.data import Document, ReadStats, iter_documents
@@ -95,10 +97,16 @@ class EvalResult:
         }
 
 
-def load_summarizer(config: EvalConfig) -> Seq2SeqSummarizer:
-    """The model of ``config.model`` behind a summarizer with the run's generation and batching settings."""
+def load_summarizer(config: EvalConfig) -> Summarizer:
+    """The model of ``config.model`` behind a summarizer with the run's generation and batching settings.
+
+    A baseline name (``lead-K``, ``oracle``) gives that baseline instead; it splits sentences as
+    rougeLsum does.
+    """
     from longsum.loading import load_model
 
+    if is_baseline(config.model.model):
+        return load_baseline(config.model.model, config.scoring.sentence_splitter)
     return Seq2SeqSummarizer(load_model(config.model), config.generation, config.batching)
 
 
@@ -171,6 +179,7 @@ def evaluate(
     resume: bool = False,
     force: bool = False,
     shard: Shard | None = None,
+    report: Path | None = None,
 ) -> EvalResult:
     """Summarize the dataset ``config`` names and score it with ROUGE.
 
@@ -189,6 +198,7 @@ def evaluate(
         force: resume even though the stored settings differ, or overwrite existing predictions.
         shard: this process's share of a distributed run (default: the whole dataset). Each process
             appends to its own part file; the main one merges the parts once all are done.
+        report: also write the HTML report here (the main process only).
 
     Raises:
         LongsumError: the model or dataset cannot be loaded, the settings do not fit them, or
@@ -240,12 +250,16 @@ def evaluate(
             progress,
             stats.runner,
         )
+        splitter = config.scoring.sentence_splitter
         start = time.perf_counter()
         try:
             for window in prefetch(windows(pending_items(), batching.sort_window)):
                 for finished in runner.run_window(window):
                     log.append(
-                        PredictionRecord(item.doc.id, output.text, item.doc.reference, item.length, item.truncated)
+                        PredictionRecord(
+                            item.doc.id, output.text, item.doc.reference, item.length, item.truncated,
+                            document_stats(item.doc.text, output.text, item.doc.reference, splitter),
+                        )
                         for item, output in finished
                     )
                     stats.generated_documents += len(finished)
@@ -275,4 +289,8 @@ def evaluate(
         )
         if output_dir is not None and shard.is_main:
             write_json_atomic(output_dir / METRICS, result.to_dict())
+        if report is not None and shard.is_main:
+            from longsum.report import write_report
+
+            write_report(report, result.to_dict(), iter_predictions(directory / PREDICTIONS), scored.scores)
     return result

@@ -86,15 +86,63 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
     return lines
 
 
+#: (label, field, format) of the summary statistics tables show.
+STATISTIC_ROWS = (
+    ("words", "words", "{:.1f}"),
+    ("sentences", "sentences", "{:.1f}"),
+    ("compression (source/summary words)", "compression", "{:.1f}"),
+    ("extractive coverage", "coverage", "{:.3f}"),
+    ("extractive density", "density", "{:.2f}"),
+    ("novel unigrams", "novel_1", "{:.1%}"),
+    ("novel bigrams", "novel_2", "{:.1%}"),
+    ("novel trigrams", "novel_3", "{:.1%}"),
+    ("repeated trigrams", "repeated_3", "{:.1%}"),
+)
+
+
+def length_table(metrics: dict[str, Any]) -> Table:
+    """F1 (x100) per input-length bucket, with document counts."""
+    unit = metrics.get("model", {}).get("input_unit", "tokens")
+    table = Table(title=f"ROUGE F1 by input length ({unit})", title_justify="left")
+    table.add_column("input length")
+    table.add_column("documents", justify="right")
+    for rouge_type in metrics["rouge"]:
+        table.add_column(rouge_type, justify="right")
+    for bucket in metrics["by_length"]:
+        scores = [f"{100 * bucket['rouge'][t]['f']:.2f}" for t in metrics["rouge"]]
+        table.add_row(bucket["bucket"], str(bucket["documents"]), *scores)
+    return table
+
+
+def statistics_table(statistics: dict[str, Any]) -> Table:
+    """Mean length and extractiveness statistics of the predictions and the references."""
+    table = Table(title=f"summary statistics (mean over {statistics['documents']} documents)", title_justify="left")
+    for name in ("statistic", "prediction", "reference"):
+        table.add_column(name, justify="left" if name == "statistic" else "right")
+    for label, key, form in STATISTIC_ROWS:
+        cells = [statistics[side][key] for side in ("prediction", "reference")]
+        table.add_row(label, *["-" if c is None else form.format(c["mean"]) for c in cells])
+    return table
+
+
 def render_metrics(metrics: dict[str, Any], as_json: bool = False) -> None:
-    """Print the metrics to stdout: the JSON document, or the table and summary lines."""
+    """Print the metrics to stdout: the JSON document, or the tables and summary lines."""
     if as_json:
         stdout.print_json(json.dumps(metrics))
         return
     if metrics["rouge"]:
         stdout.print(rouge_table(metrics))
+        stdout.print(length_table(metrics))
     else:
         stdout.print("no document had a reference summary: nothing to score")
+    statistics = metrics.get("statistics")
+    if statistics:
+        stdout.print(statistics_table(statistics))
+        stdout.print(
+            f"empty predictions {statistics['empty_predictions']:.1%}, repetitive (>= "
+            f"{statistics['repetitive_threshold']:.0%} repeated trigrams) {statistics['repetitive_predictions']:.1%}",
+            markup=False, highlight=False,
+        )
     for line in summary_lines(metrics):
         stdout.print(line, markup=False, highlight=False, soft_wrap=True)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from longsum.analysis import rouge_by_length, summarize_stats
 from longsum.config import ScoreSettings
 from longsum.data import read_jsonl
 from longsum.errors import LongsumError
@@ -42,6 +43,10 @@ class ScoredRecords:
     counts: RecordCounts
     scores: dict[str, DocumentScores] = field(default_factory=dict)
     rouge: dict[str, Aggregate] = field(default_factory=dict)
+    #: ROUGE per input-length bucket (``analysis.rouge_by_length``).
+    by_length: list[dict[str, Any]] = field(default_factory=list)
+    #: Length and extractiveness statistics over the records that carry them (``analysis.summarize_stats``).
+    statistics: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Scores (fractions in [0, 1]) and counts, as metrics.json holds them."""
@@ -55,6 +60,8 @@ class ScoredRecords:
             "empty_predictions": c.empty_predictions,
             "missing_references": c.unscored,
             "input_tokens": c.input_tokens,
+            "by_length": self.by_length,
+            "statistics": self.statistics,
         }
 
 
@@ -63,7 +70,12 @@ def score_records(records: Iterable[PredictionRecord], scoring: ScoreSettings) -
     scorer = RougeScorer(scoring.use_stemmer, scoring.sentence_splitter)
     result = ScoredRecords(RecordCounts())
     counts = result.counts
+    lengths: dict[str, tuple[int, bool]] = {}
+    stats: list[dict[str, Any]] = []
     for record in records:
+        lengths[record.id] = (record.input_tokens, record.truncated)
+        if record.stats is not None:
+            stats.append(record.stats)
         counts.documents += 1
         counts.truncated += record.truncated
         # Files not written by longsum carry no token counts (-1); longsum writes 0 for an empty document.
@@ -77,6 +89,8 @@ def score_records(records: Iterable[PredictionRecord], scoring: ScoreSettings) -
     result.rouge = aggregate(
         list(result.scores.values()), samples=scoring.bootstrap_samples, confidence=scoring.confidence, seed=scoring.seed
     )
+    result.by_length = rouge_by_length(lengths, result.scores, scoring)
+    result.statistics = summarize_stats(stats)
     return result
 
 
@@ -100,6 +114,7 @@ def _jsonl_pairs(path: Path) -> Iterator[PredictionRecord]:
             reference=None if reference is None else str(reference),
             input_tokens=int(data.get("input_tokens", -1)),
             truncated=bool(data.get("truncated", False)),
+            stats=data.get("stats") if isinstance(data.get("stats"), dict) else None,
         )
 
 
@@ -212,18 +227,28 @@ def score_signature(source: str, documents: int, scoring: ScoreSettings, extra: 
     )
 
 
-def score_file(predictions: Path, references: Path | None, scoring: ScoreSettings) -> dict[str, Any]:
+def score_file(
+    predictions: Path, references: Path | None, scoring: ScoreSettings, report: Path | None = None
+) -> dict[str, Any]:
     """Score stored predictions; the metrics dict in eval's form (model and timing fields left out).
+
+    Args:
+        report: also write the HTML report here.
 
     Raises:
         LongsumError: the files are missing or malformed.
     """
     scored = score_records(iter_pairs(predictions, references), scoring)
-    return {
+    metrics = {
         **scored.to_dict(),
         "config": {"scoring": asdict(scoring), "predictions": str(predictions), "references": str(references) if references else None},
         "signature": score_signature(str(predictions), scored.counts.documents, scoring),
     }
+    if report is not None:
+        from longsum.report import write_report
+
+        write_report(report, metrics, iter_pairs(predictions, references), scored.scores)
+    return metrics
 
 
 def compare_files(run_a: Path, run_b: Path, scoring: ScoreSettings) -> dict[str, Any]:

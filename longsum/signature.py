@@ -35,7 +35,7 @@ def eval_signature(config: EvalConfig, described: dict[str, Any], versions: dict
     scoring = config.scoring
     return format_signature(
         {
-            "model": f"{described.get('model')}@{described.get('revision')}",
+            "model": described.get("model") if described.get("revision") is None else f"{described.get('model')}@{described.get('revision')}",
             "data": data.dataset if is_local(data.dataset) else f"{data.dataset}/{data.split}",
             "n": data.limit if data.limit is not None else "all",
             "in": config.batching.max_input_tokens,

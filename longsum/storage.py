@@ -25,6 +25,8 @@ class PredictionRecord:
     reference: str | None
     input_tokens: int
     truncated: bool
+    #: Length and extractiveness statistics (``analysis.document_stats``); ``None`` in files written elsewhere.
+    stats: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain data, in the file's field order."""
@@ -34,7 +36,10 @@ class PredictionRecord:
     def from_line(cls, line: str) -> PredictionRecord:
         """Parse one line of predictions.jsonl."""
         data = json.loads(line)
-        return cls(data["id"], data["prediction"], data.get("reference"), int(data["input_tokens"]), bool(data["truncated"]))
+        return cls(
+            data["id"], data["prediction"], data.get("reference"), int(data["input_tokens"]), bool(data["truncated"]),
+            data.get("stats"),
+        )
 
 
 def _complete_lines(path: Path) -> Iterator[tuple[int, bytes]]:

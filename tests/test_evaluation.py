@@ -40,7 +40,7 @@ def test_predictions_file_is_in_dataset_order_with_the_schema(dataset, tmp_path)
     lines = (tmp_path / "run" / PREDICTIONS).read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert [r["id"] for r in records] == [d["id"] for d in DOCS]
-    assert all(list(r) == ["id", "prediction", "reference", "input_tokens", "truncated"] for r in records)
+    assert all(list(r) == ["id", "prediction", "reference", "input_tokens", "truncated", "stats"] for r in records)
     assert records[1]["truncated"] is True and records[1]["input_tokens"] == 100
     assert records[0]["truncated"] is False and records[0]["input_tokens"] == len(DOCS[0]["article"]) + 1
     assert read_predictions(tmp_path / "run" / PREDICTIONS) == result.predictions

@@ -1,0 +1,141 @@
+"""Beyond the mean ROUGE: scores by input length, and the length and extractiveness statistics of summaries."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from longsum.config import ScoreSettings
+from longsum.extractive import extractiveness, ngrams, novel_ngram_rate, repeated_ngram_rate, words
+from longsum.rouge import DocumentScores
+from longsum.scoring import aggregate
+from longsum.sentences import SPLITTERS
+
+#: Upper edges (inclusive, in model input tokens) of the length buckets; longer untruncated inputs
+#: fall in one more bucket, truncated ones in their own whatever their length.
+LENGTH_EDGES = (2048, 4096, 8192, 16384)
+TRUNCATED = "truncated"
+#: A prediction is counted as repetitive when at least this share of its trigrams repeat an earlier one.
+REPETITIVE_SHARE = 0.5
+NOVEL_NGRAM_ORDERS = (1, 2, 3)
+#: Per-summary statistics, in the order tables show them.
+SUMMARY_FIELDS = (
+    "words", "sentences", "compression", "coverage", "density", "novel_1", "novel_2", "novel_3", "repeated_3",
+)
+
+
+def _k(tokens: int) -> str:
+    return f"{tokens // 1024}k"
+
+
+def bucket_labels() -> list[str]:
+    """Every bucket label, shortest inputs first."""
+    edges = [_k(e) for e in LENGTH_EDGES]
+    middle = [f"{low}-{high}" for low, high in zip(edges, edges[1:])]
+    return [f"<={edges[0]}", *middle, f">{edges[-1]}", TRUNCATED]
+
+
+def length_bucket(input_tokens: int, truncated: bool) -> str | None:
+    """The bucket of an input of ``input_tokens`` model tokens; ``None`` when its length is unknown (-1)."""
+    if truncated:
+        return TRUNCATED
+    if input_tokens < 0:
+        return None
+    labels = bucket_labels()
+    for label, edge in zip(labels, LENGTH_EDGES):
+        if input_tokens <= edge:
+            return label
+    return labels[len(LENGTH_EDGES)]
+
+
+def rouge_by_length(
+    lengths: dict[str, tuple[int, bool]], scores: dict[str, DocumentScores], scoring: ScoreSettings
+) -> list[dict[str, Any]]:
+    """ROUGE per input-length bucket, with document counts; buckets without a scored document are left out.
+
+    Args:
+        lengths: (input tokens, truncated) per document id.
+        scores: per-document ROUGE of the scored documents.
+        scoring: bootstrap settings for each bucket's CI.
+    """
+    members: dict[str, list[DocumentScores]] = {label: [] for label in bucket_labels()}
+    for doc_id, doc_scores in scores.items():
+        label = length_bucket(*lengths[doc_id])
+        if label is not None:
+            members[label].append(doc_scores)
+    return [
+        {
+            "bucket": label,
+            "documents": len(docs),
+            "rouge": {
+                t: a.to_dict()
+                for t, a in aggregate(docs, samples=scoring.bootstrap_samples, confidence=scoring.confidence, seed=scoring.seed).items()
+            },
+        }
+        for label, docs in members.items()
+        if docs
+    ]
+
+
+def summary_stats(source_words: Sequence[str], text: str, splitter: str, source_ngrams: dict[int, set[Any]] | None = None) -> dict[str, Any]:
+    """Length, extractiveness, novelty and repetition of one summary against its source's words.
+
+    ``source_ngrams`` (the source's n-gram set per order) saves rebuilding them for each summary of one source.
+    """
+    source_ngrams = source_ngrams or {n: set(ngrams(source_words, n)) for n in NOVEL_NGRAM_ORDERS}
+    tokens = words(text)
+    measures = extractiveness(source_words, tokens)
+    stats: dict[str, Any] = {
+        "words": len(tokens),
+        "sentences": len(SPLITTERS[splitter](text)),
+        "compression": measures.compression if measures else None,
+        "coverage": measures.coverage if measures else None,
+        "density": measures.density if measures else None,
+    }
+    for n in NOVEL_NGRAM_ORDERS:
+        stats[f"novel_{n}"] = novel_ngram_rate(source_ngrams[n], tokens, n)
+    stats["repeated_3"] = repeated_ngram_rate(tokens, 3)
+    return stats
+
+
+def document_stats(source: str, prediction: str, reference: str | None, splitter: str = "punkt") -> dict[str, Any]:
+    """The statistics stored with a prediction: source length, and those of the prediction and the reference."""
+    source_words = words(source)
+    grams = {n: set(ngrams(source_words, n)) for n in NOVEL_NGRAM_ORDERS}
+    stats: dict[str, Any] = {"source_words": len(source_words), "prediction": summary_stats(source_words, prediction, splitter, grams)}
+    if reference is not None and reference.strip():
+        stats["reference"] = summary_stats(source_words, reference, splitter, grams)
+    return stats
+
+
+def _describe(values: list[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    return {"mean": statistics.fmean(values), "median": statistics.median(values)}
+
+
+def side_values(stats: Iterable[dict[str, Any]], side: str, field: str) -> list[float]:
+    """The defined values of one field of the prediction or reference statistics."""
+    values = (s.get(side, {}).get(field) for s in stats)
+    return [float(v) for v in values if v is not None]
+
+
+def summarize_stats(stats: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Mean and median of each statistic over documents, and the shares of empty and repetitive predictions.
+
+    Documents whose records carry no statistics (predictions written elsewhere) are not counted.
+    """
+    if not stats:
+        return {}
+    empty = sum(s["prediction"]["words"] == 0 for s in stats)
+    repeats = side_values(stats, "prediction", "repeated_3")
+    return {
+        "documents": len(stats),
+        "source_words": _describe([float(s["source_words"]) for s in stats]),
+        "prediction": {f: _describe(side_values(stats, "prediction", f)) for f in SUMMARY_FIELDS},
+        "reference": {f: _describe(side_values(stats, "reference", f)) for f in SUMMARY_FIELDS},
+        "empty_predictions": empty / len(stats),
+        "repetitive_predictions": sum(r >= REPETITIVE_SHARE for r in repeats) / len(stats),
+        "repetitive_threshold": REPETITIVE_SHARE,
+    }
