@@ -78,12 +78,12 @@ def rouge_by_length(
     ]
 
 
-def summary_stats(source_words: Sequence[str], text: str, splitter: str, source_ngrams: dict[int, set[Any]] | None = None) -> dict[str, Any]:
-    """Length, extractiveness, novelty and repetition of one summary against its source's words.
+def summary_stats(source_words: Sequence[str], source_ngrams: dict[int, set[Any]], text: str, splitter: str) -> dict[str, Any]:
+    """Length, extractiveness, novelty and repetition of one summary against its source.
 
-    ``source_ngrams`` (the source's n-gram set per order) saves rebuilding them for each summary of one source.
+    ``source_ngrams`` holds the source's n-gram set per order in ``NOVEL_NGRAM_ORDERS``, built
+    once for the prediction and the reference of a document.
     """
-    source_ngrams = source_ngrams or {n: set(ngrams(source_words, n)) for n in NOVEL_NGRAM_ORDERS}
     tokens = words(text)
     measures = extractiveness(source_words, tokens)
     stats: dict[str, Any] = {
@@ -103,9 +103,9 @@ def document_stats(source: str, prediction: str, reference: str | None, splitter
     """The statistics stored with a prediction: source length, and those of the prediction and the reference."""
     source_words = words(source)
     grams = {n: set(ngrams(source_words, n)) for n in NOVEL_NGRAM_ORDERS}
-    stats: dict[str, Any] = {"source_words": len(source_words), "prediction": summary_stats(source_words, prediction, splitter, grams)}
+    stats: dict[str, Any] = {"source_words": len(source_words), "prediction": summary_stats(source_words, grams, prediction, splitter)}
     if reference is not None and reference.strip():
-        stats["reference"] = summary_stats(source_words, reference, splitter, grams)
+        stats["reference"] = summary_stats(source_words, grams, reference, splitter)
     return stats
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from longsum.analysis import side_values
 from longsum.reporting import STATISTIC_ROWS
 from longsum.rouge import DocumentScores
-from longsum.storage import PredictionRecord
+from longsum.storage import PredictionRecord, write_text_atomic
 
 PALETTE = ("#3b6fb6", "#e08a2e", "#4a9a5b", "#b5473e")
 #: Plot geometry in SVG user units: the drawing area and the margins for axis labels.
@@ -155,8 +155,5 @@ def build_report(
 
 
 def write_report(path: Path, metrics: dict[str, Any], records: Iterable[PredictionRecord], scores: dict[str, DocumentScores]) -> None:
-    """Write the report to ``path`` (through a temporary file, so no reader sees half of it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(build_report(metrics, records, scores), encoding="utf-8")
-    temporary.replace(path)
+    """Write the report to ``path``, atomically."""
+    write_text_atomic(path, build_report(metrics, records, scores))
