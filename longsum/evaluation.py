@@ -207,6 +207,10 @@ def evaluate(
     import torch
 
     shard = shard or Shard()
+    if report is not None:
+        from longsum.report import check_report_path
+
+        check_report_path(report)
     if resume and output_dir is None:
         raise LongsumError("--resume needs --output-dir")
     if shard.distributed and output_dir is None:

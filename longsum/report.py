@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from longsum.analysis import side_values
+from longsum.errors import LongsumError
 from longsum.reporting import STATISTIC_ROWS
 from longsum.rouge import DocumentScores
 from longsum.storage import PredictionRecord, write_text_atomic
@@ -154,6 +155,26 @@ def build_report(
     )
 
 
+def check_report_path(path: Path) -> None:
+    """Refuse a report path that cannot be written, before any work is done.
+
+    Raises:
+        LongsumError: ``path`` is a directory, or its folder exists as a file.
+    """
+    if path.is_dir():
+        raise LongsumError(f"--report {path} is a directory; give a file name such as {path / 'report.html'}")
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise LongsumError(f"--report {path}: {parent} is a file, not a folder")
+
+
 def write_report(path: Path, metrics: dict[str, Any], records: Iterable[PredictionRecord], scores: dict[str, DocumentScores]) -> None:
-    """Write the report to ``path``, atomically."""
-    write_text_atomic(path, build_report(metrics, records, scores))
+    """Write the report to ``path``, atomically.
+
+    Raises:
+        LongsumError: the file cannot be written (the run's other outputs are already saved).
+    """
+    try:
+        write_text_atomic(path, build_report(metrics, records, scores))
+    except OSError as err:
+        raise LongsumError(f"cannot write the report {path}: {err.strerror or err}") from None

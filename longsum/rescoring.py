@@ -238,6 +238,10 @@ def score_file(
     Raises:
         LongsumError: the files are missing or malformed.
     """
+    if report is not None:
+        from longsum.report import check_report_path
+
+        check_report_path(report)
     scored = score_records(iter_pairs(predictions, references), scoring)
     metrics = {
         **scored.to_dict(),

@@ -57,6 +57,9 @@ CASES = [
     ("CUDA asked without CUDA", None, None, ["--device", "cuda:0"], "has no CUDA device"),
     ("unknown padding", None, None, ["--padding", "longest"], "unknown --padding 'longest'"),
     ("resume without an output dir", None, None, ["--resume"], "--resume needs --output-dir"),
+    ("lead-0 baseline", "lead-0", None, [], "lead-K needs K of at least 1"),
+    ("report path is a directory", None, None, ["--report", "{tmp}"], "is a directory; give a file name"),
+    ("report folder is a file", None, lambda t: jsonl(t / "d.jsonl", GOOD), ["--report", "{tmp}/d.jsonl/r.html"], "d.jsonl is a file, not a folder"),
 ]
 
 
@@ -65,6 +68,7 @@ def test_bad_input(tmp_path, examples, case, model, make_dataset, flags, message
     seq2seq_free_checkpoint(tmp_path / "bert")
     model = (model or "builtin:tglobal").format(tmp=tmp_path)
     dataset = make_dataset(tmp_path) if make_dataset else examples
+    flags = [flag.format(tmp=tmp_path) for flag in flags]
     result = runner.invoke(app, ["eval", "--model", model, "--dataset", str(dataset), "--max-length", "4", *flags])
     assert result.exit_code == 2, result.output
     assert message in result.stderr

@@ -100,3 +100,16 @@ def test_the_package_exposes_every_command_as_a_function_without_importing_torch
         "assert all(callable(getattr(longsum, n)) for n in names)"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
+
+
+def test_baseline_eval_and_score_write_reports(examples, tmp_path):
+    run_dir = tmp_path / "lead"
+    result = invoke("eval", "--model", "lead-2", "--dataset", str(examples), "--output-dir", str(run_dir),
+                    "--report", str(run_dir / "report.html"), "--bootstrap-samples", "20")
+    assert result.exit_code == 0, result.output
+    assert "ROUGE F1 by input length (words)" in result.stdout and "extractive coverage" in result.stdout
+    assert "signature: model:lead-2|" in result.stdout
+    again = invoke("score", str(run_dir), "--report", str(tmp_path / "again.html"), "--bootstrap-samples", "20")
+    assert again.exit_code == 0, again.output
+    for page in (run_dir / "report.html", tmp_path / "again.html"):
+        assert 'id="by-length"' in page.read_text(encoding="utf-8")
