@@ -235,11 +235,10 @@ def eval_command(
         from longsum.evaluation import evaluate, load_summarizer
         from longsum.reporting import RichProgress, render_metrics, stderr
 
-        if report is not None:
-            from longsum.report import check_report_path
+        from longsum.report import check_report_path
 
-            # Before the model loads: a bad path should not cost minutes of loading first.
-            check_report_path(report)
+        # Before the model loads: a bad path should not cost minutes of loading first.
+        check_report_path(report)
         with stderr.status(f"loading {engine.model}"):
             summarizer = load_summarizer(config)
         total = count_documents(config.data)

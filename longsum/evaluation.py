@@ -19,6 +19,7 @@ from longsum.data import Document, ReadStats, iter_documents
 from longsum.environment import environment, library_versions
 from longsum.errors import LongsumError
 from longsum.generation import BatchRunner, Progress, RunnerStats, Seq2SeqSummarizer, Summarizer
+from longsum.report import check_report_path, write_report
 from longsum.rescoring import RecordCounts, ScoredRecords, score_records
 from longsum.scoring import Aggregate
 from longsum.signature import eval_signature
@@ -207,10 +208,7 @@ def evaluate(
     import torch
 
     shard = shard or Shard()
-    if report is not None:
-        from longsum.report import check_report_path
-
-        check_report_path(report)
+    check_report_path(report)
     if resume and output_dir is None:
         raise LongsumError("--resume needs --output-dir")
     if shard.distributed and output_dir is None:
@@ -291,10 +289,10 @@ def evaluate(
             warnings=_warnings(scored.counts, read_stats, log, summarizer.warnings),
             predictions=kept,
         )
-        if output_dir is not None and shard.is_main:
-            write_json_atomic(output_dir / METRICS, result.to_dict())
-        if report is not None and shard.is_main:
-            from longsum.report import write_report
-
-            write_report(report, result.to_dict(), iter_predictions(directory / PREDICTIONS), scored.scores)
+        if shard.is_main:
+            metrics = result.to_dict()
+            if output_dir is not None:
+                write_json_atomic(output_dir / METRICS, metrics)
+            if report is not None:
+                write_report(report, metrics, iter_predictions(directory / PREDICTIONS), scored.scores)
     return result

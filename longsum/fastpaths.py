@@ -70,8 +70,7 @@ def _beam_shared_cross_attention(
     else:
         # transformers repeats each input's encoder outputs once per beam; every beams-th row is the input.
         shared = key_value_states[::beams]
-        keys = attention.k(shared).view(shared.shape[0], -1, heads, dim).transpose(1, 2)
-        values = attention.v(shared).view(shared.shape[0], -1, heads, dim).transpose(1, 2)
+        keys, values = (proj(shared).view(shared.shape[0], -1, heads, dim).transpose(1, 2) for proj in (attention.k, attention.v))
         keys, values = stored.update(keys, values, layer)
         cache.is_updated[layer] = True
     rows, steps = hidden_states.shape[:2]
@@ -195,13 +194,18 @@ def _block_attention(query: Any, key: Any, value: Any, bias: Any) -> Any:
     return torch.cat(parts, dim=1).view(batch, blocks * length, heads * dim)
 
 
+def _stock_needed(attention: Any, position_bias: Any, output_attentions: bool) -> bool:
+    """Whether an encoder attention layer must run its stock forward: weights asked for, or a bias it cannot build."""
+    return output_attentions or (position_bias is None and not attention.has_relative_attention_bias)
+
+
 def _local_forward(
     attention: Any, hidden_states: Any, mask: Any = None, position_bias: Any = None, output_attentions: bool = False
 ) -> tuple[Any, ...]:
     """``LongT5LocalAttention.forward`` with its attention taken a few blocks at a time."""
     import torch
 
-    if output_attentions or (position_bias is None and not attention.has_relative_attention_bias):
+    if _stock_needed(attention, position_bias, output_attentions):
         return type(attention).forward(attention, hidden_states, mask, position_bias, output_attentions)
     query, key, value = _project(attention, hidden_states)
     if position_bias is None:
@@ -237,7 +241,7 @@ def _transient_global_forward(
     import torch
     from transformers.models.longt5.modeling_longt5 import _create_global_aggregates, _make_global_fixed_block_ids
 
-    if output_attentions or (position_bias is None and not attention.has_relative_attention_bias):
+    if _stock_needed(attention, position_bias, output_attentions):
         return type(attention).forward(attention, hidden_states, mask, position_bias, output_attentions)
     batch, length = hidden_states.shape[:2]
     if mask is None:

@@ -155,12 +155,14 @@ def build_report(
     )
 
 
-def check_report_path(path: Path) -> None:
-    """Refuse a report path that cannot be written, before any work is done.
+def check_report_path(path: Path | None) -> None:
+    """Refuse a report path that cannot be written, before any work is done; ``None`` (no report) passes.
 
     Raises:
         LongsumError: ``path`` is a directory, or its folder exists as a file.
     """
+    if path is None:
+        return
     if path.is_dir():
         raise LongsumError(f"--report {path} is a directory; give a file name such as {path / 'report.html'}")
     parent = next((p for p in path.parents if p.exists()), None)

@@ -13,6 +13,7 @@ import numpy as np
 from longsum.analysis import rouge_by_length, summarize_stats
 from longsum.config import ScoreSettings
 from longsum.data import read_jsonl
+from longsum.report import check_report_path, write_report
 from longsum.errors import LongsumError
 from longsum.rouge import ROUGE_TYPES, DocumentScores, RougeScorer
 from longsum.scoring import Aggregate, aggregate
@@ -238,10 +239,7 @@ def score_file(
     Raises:
         LongsumError: the files are missing or malformed.
     """
-    if report is not None:
-        from longsum.report import check_report_path
-
-        check_report_path(report)
+    check_report_path(report)
     scored = score_records(iter_pairs(predictions, references), scoring)
     metrics = {
         **scored.to_dict(),
@@ -249,8 +247,6 @@ def score_file(
         "signature": score_signature(str(predictions), scored.counts.documents, scoring),
     }
     if report is not None:
-        from longsum.report import write_report
-
         write_report(report, metrics, iter_pairs(predictions, references), scored.scores)
     return metrics
 
