@@ -8,14 +8,14 @@ __version__ = "0.1.0"
 
 # The API is imported on first use, so ``import longsum`` (and ``longsum --help``) stays instant.
 _LAZY = {
-    "evaluate": "longsum.evaluation",
-    "EvalResult": "longsum.evaluation",
-    "load_summarizer": "longsum.evaluation",
-    "summarize_files": "longsum.summarize",
-    "score_file": "longsum.rescoring",
-    "compare_files": "longsum.rescoring",
-    "bench": "longsum.bench",
-    "BenchConfig": "longsum.bench",
+    "evaluate": "longsum.runs.evaluation",
+    "EvalResult": "longsum.runs.evaluation",
+    "load_summarizer": "longsum.runs.evaluation",
+    "summarize_files": "longsum.runs.summarize",
+    "score_file": "longsum.runs.scoring",
+    "compare_files": "longsum.runs.comparison",
+    "bench": "longsum.runs.bench",
+    "BenchConfig": "longsum.runs.bench",
     "EvalConfig": "longsum.config",
     "ModelSettings": "longsum.config",
     "DataSettings": "longsum.config",
@@ -23,10 +23,10 @@ _LAZY = {
     "BatchSettings": "longsum.config",
     "ScoreSettings": "longsum.config",
     "LongsumError": "longsum.errors",
-    "LeadSummarizer": "longsum.baselines",
-    "OracleSummarizer": "longsum.baselines",
-    "document_stats": "longsum.analysis",
-    "write_report": "longsum.report",
+    "LeadSummarizer": "longsum.engine.baselines",
+    "OracleSummarizer": "longsum.engine.baselines",
+    "document_stats": "longsum.metrics.summary_stats",
+    "write_report": "longsum.results.html_report",
 }
 
 __all__ = ["__version__", *_LAZY]

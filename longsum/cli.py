@@ -8,7 +8,7 @@ import sys
 import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -101,23 +101,38 @@ def main_options(
     """Evaluate long-document summarization models with ROUGE."""
 
 
+ModelOpt = Annotated[str, typer.Option("--model", help="Hub id, local checkpoint dir, builtin:tglobal / builtin:local, or a baseline: lead-K, oracle.")]
+RevisionOpt = Annotated[Optional[str], typer.Option("--revision", help="Hub branch, tag or commit of the model.")]
+DtypeOpt = Annotated[str, typer.Option("--dtype", help="auto|bf16|fp16|fp32 (auto: bf16/fp16 on CUDA, fp32 on CPU).")]
+DeviceOpt = Annotated[str, typer.Option("--device", help="auto|cpu|cuda|cuda:N.")]
+MaxInputOpt = Annotated[int, typer.Option("--max-input-tokens", help="Truncate longer inputs (and count them).")]
+MaxLengthOpt = Annotated[int, typer.Option("--max-length", help="Total decoder length, as generate(max_length=...).")]
+MaxNewOpt = Annotated[Optional[int], typer.Option("--max-new-tokens", help="Generated tokens; replaces --max-length.")]
+BeamsOpt = Annotated[int, typer.Option("--num-beams", help="Beam width.")]
+LengthPenaltyOpt = Annotated[Optional[float], typer.Option("--length-penalty", help="Beam length penalty (default: the checkpoint's).")]
+NoRepeatOpt = Annotated[Optional[int], typer.Option("--no-repeat-ngram-size", help="Block repeated n-grams (default: the checkpoint's).")]
+BatchSizeOpt = Annotated[Optional[int], typer.Option("--batch-size", help="At most this many documents per batch.")]
+BatchTokensOpt = Annotated[Optional[int], typer.Option("--max-batch-tokens", help="Padded input tokens per batch (default: from free GPU memory, else 65536).")]
+PaddingOpt = Annotated[str, typer.Option("--padding", help="dynamic, or max-length to pad every input as the docs recipe does.")]
+
+
 @dataclass(frozen=True)
 class EngineOptions:
-    """The model, generation and batching options every model-running command shares, as given."""
+    """The model, generation and batching options every model-running command shares: one field per option."""
 
-    model: str
-    revision: Optional[str]
-    dtype: str
-    device: str
-    max_input_tokens: int
-    max_length: int
-    max_new_tokens: Optional[int]
-    num_beams: int
-    length_penalty: Optional[float]
-    no_repeat_ngram_size: Optional[int]
-    batch_size: Optional[int]
-    max_batch_tokens: Optional[int]
-    padding: str
+    model: ModelOpt = DEFAULT_MODEL
+    revision: RevisionOpt = None
+    dtype: DtypeOpt = "auto"
+    device: DeviceOpt = "auto"
+    max_input_tokens: MaxInputOpt = 16384
+    max_length: MaxLengthOpt = 512
+    max_new_tokens: MaxNewOpt = None
+    num_beams: BeamsOpt = 2
+    length_penalty: LengthPenaltyOpt = None
+    no_repeat_ngram_size: NoRepeatOpt = None
+    batch_size: BatchSizeOpt = None
+    max_batch_tokens: BatchTokensOpt = None
+    padding: PaddingOpt = "dynamic"
 
     def model_settings(self) -> ModelSettings:
         """The model part, validated."""
@@ -134,48 +149,34 @@ class EngineOptions:
         return BatchSettings(self.max_input_tokens, self.batch_size, self.max_batch_tokens, self.padding)
 
 
-_ENGINE_OPTIONS: dict[str, tuple[Any, Any]] = {
-    "model": (Annotated[str, typer.Option("--model", help="Hub id, local checkpoint dir, builtin:tglobal / builtin:local, or a baseline: lead-K, oracle.")], DEFAULT_MODEL),
-    "revision": (Annotated[Optional[str], typer.Option("--revision", help="Hub branch, tag or commit of the model.")], None),
-    "dtype": (Annotated[str, typer.Option("--dtype", help="auto|bf16|fp16|fp32 (auto: bf16/fp16 on CUDA, fp32 on CPU).")], "auto"),
-    "device": (Annotated[str, typer.Option("--device", help="auto|cpu|cuda|cuda:N.")], "auto"),
-    "max_input_tokens": (Annotated[int, typer.Option("--max-input-tokens", help="Truncate longer inputs (and count them).")], 16384),
-    "max_length": (Annotated[int, typer.Option("--max-length", help="Total decoder length, as generate(max_length=...).")], 512),
-    "max_new_tokens": (Annotated[Optional[int], typer.Option("--max-new-tokens", help="Generated tokens; replaces --max-length.")], None),
-    "num_beams": (Annotated[int, typer.Option("--num-beams", help="Beam width.")], 2),
-    "length_penalty": (Annotated[Optional[float], typer.Option("--length-penalty", help="Beam length penalty (default: the checkpoint's).")], None),
-    "no_repeat_ngram_size": (Annotated[Optional[int], typer.Option("--no-repeat-ngram-size", help="Block repeated n-grams (default: the checkpoint's).")], None),
-    "batch_size": (Annotated[Optional[int], typer.Option("--batch-size", help="At most this many documents per batch.")], None),
-    "max_batch_tokens": (Annotated[Optional[int], typer.Option("--max-batch-tokens", help="Padded input tokens per batch (default: from free GPU memory, else 65536).")], None),
-    "padding": (Annotated[str, typer.Option("--padding", help="dynamic, or max-length to pad every input as the docs recipe does.")], "dynamic"),
-}
-
-
 def engine_options(default_model: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Give a command the shared engine options; they reach it as one ``engine: EngineOptions`` argument.
+    """Give a command every field of ``EngineOptions`` as an option; they reach it as one ``engine`` argument.
 
-    Hand-written because typer has no option groups: this keeps one definition of each option.
+    Hand-written because typer has no option groups, and listing the 13 shared options in eval, bench and
+    summarize would define each three times.
     """
+    hints = typing.get_type_hints(EngineOptions, include_extras=True)  # this module's annotations are strings
+    shared = [
+        inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY, annotation=hints[f.name],
+            default=default_model if f.name == "model" else f.default,
+        )
+        for f in fields(EngineOptions)
+    ]
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
-        hints = typing.get_type_hints(command, include_extras=True)  # this module's annotations are strings
+        command_hints = typing.get_type_hints(command, include_extras=True)
         own = [
-            p.replace(annotation=hints[p.name])
+            p.replace(annotation=command_hints[p.name], kind=inspect.Parameter.KEYWORD_ONLY)
             for p in inspect.signature(command).parameters.values()
             if p.name != "engine"
-        ]
-        shared = [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
-                              default=default_model if name == "model" else default)
-            for name, (annotation, default) in _ENGINE_OPTIONS.items()
         ]
 
         @functools.wraps(command)
         def run(**options: Any) -> None:
-            engine = EngineOptions(**{name: options.pop(name) for name in _ENGINE_OPTIONS})
+            engine = EngineOptions(**{p.name: options.pop(p.name) for p in shared})
             command(engine=engine, **options)
 
-        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
         run.__signature__ = inspect.Signature(shared + own)  # type: ignore[attr-defined]
         run.__annotations__ = {p.name: p.annotation for p in own + shared}
         return run
@@ -218,7 +219,7 @@ def eval_command(
     first one merges, scores and reports.
     """
     with user_errors():
-        from longsum.distributed import local_device, shard_from_environment
+        from longsum.engine.distributed import local_device, shard_from_environment
 
         shard = shard_from_environment()
         model_settings = engine.model_settings()
@@ -231,11 +232,10 @@ def eval_command(
             seed=seed,
         )
         _quiet_libraries()
-        from longsum.data import count_documents
-        from longsum.evaluation import evaluate, load_summarizer
-        from longsum.reporting import RichProgress, render_metrics, stderr
-
-        from longsum.report import check_report_path
+        from longsum.results.html_report import check_report_path
+        from longsum.results.terminal import RichProgress, render_metrics, stderr
+        from longsum.runs.evaluation import evaluate, load_summarizer
+        from longsum.sources.documents import count_documents
 
         # Before the model loads: a bad path should not cost minutes of loading first.
         check_report_path(report)
@@ -276,7 +276,7 @@ def bench_command(
 ) -> None:
     """Time a fixed workload: docs/s, tokens/s, padding efficiency, peak memory; compare with a baseline."""
     with user_errors():
-        from longsum.bench import BenchConfig
+        from longsum.runs.bench import BenchConfig
 
         config = BenchConfig(
             eval=EvalConfig(
@@ -295,10 +295,10 @@ def bench_command(
         if not 0 <= max_regression < 1:
             raise LongsumError("--max-regression must lie in [0, 1)")
         _quiet_libraries()
-        from longsum.bench import bench, check_regression
-        from longsum.evaluation import load_summarizer
-        from longsum.reporting import render_bench, stderr
-        from longsum.storage import write_json_atomic
+        from longsum.results.storage import write_json_atomic
+        from longsum.results.terminal import render_bench, stderr
+        from longsum.runs.bench import bench, check_regression
+        from longsum.runs.evaluation import load_summarizer
 
         with stderr.status(f"loading {engine.model}"):
             summarizer = load_summarizer(config.eval)
@@ -334,9 +334,9 @@ def summarize_command(
         _quiet_libraries()
         import torch
 
-        from longsum.evaluation import load_summarizer
-        from longsum.reporting import format_summaries, stderr
-        from longsum.summarize import summarize_files
+        from longsum.results.terminal import format_summaries, stderr
+        from longsum.runs.evaluation import load_summarizer
+        from longsum.runs.summarize import summarize_files
 
         torch.manual_seed(seed)
         with stderr.status(f"loading {engine.model}"):
@@ -372,8 +372,8 @@ def score_command(
 ) -> None:
     """ROUGE of stored predictions, without a model: the same metrics, CIs and JSON as eval."""
     with user_errors():
-        from longsum.reporting import render_metrics
-        from longsum.rescoring import score_file
+        from longsum.results.terminal import render_metrics
+        from longsum.runs.scoring import score_file
 
         scoring = ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed)
         render_metrics(score_file(predictions, references, scoring, report), as_json=json_output)
@@ -391,8 +391,8 @@ def compare_command(
 ) -> None:
     """Is B really better than A? Paired bootstrap and approximate randomization per ROUGE F1."""
     with user_errors():
-        from longsum.reporting import render_comparison
-        from longsum.rescoring import compare_files
+        from longsum.results.terminal import render_comparison
+        from longsum.runs.comparison import compare_files
 
         scoring = ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed)
         render_comparison(compare_files(run_a, run_b, scoring), as_json=json_output)

@@ -21,7 +21,7 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 def _build(tmp_path_factory: pytest.TempPathFactory, attention: str) -> Path:
-    from longsum.builtin import TinySpec, build_tiny_longt5
+    from longsum.engine.builtin_models import TinySpec, build_tiny_longt5
 
     return build_tiny_longt5(tmp_path_factory.mktemp(f"tiny-{attention}"), TinySpec(attention=attention))
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from longsum.batching import Batch
-from longsum.generation import Output
+from longsum.engine.batching import Batch
+from longsum.engine.generation import Output
 
 
 class EchoSummarizer:

@@ -1,6 +1,12 @@
 import pytest
 
-from longsum.config import BatchSettings, DataSettings, GenerationSettings, ModelSettings, ScoreSettings
+from longsum.config import (
+    BatchSettings,
+    DataSettings,
+    GenerationSettings,
+    ModelSettings,
+    ScoreSettings,
+)
 from longsum.errors import LongsumError
 
 

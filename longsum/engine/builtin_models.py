@@ -1,0 +1,159 @@
+"""The built-in tiny LongT5: random weights and a real SentencePiece tokenizer, built offline.
+
+Its summaries are nonsense. It exists so the whole pipeline, the tests and ``bench`` run on a
+machine that cannot download a checkpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from longsum.errors import LongsumError
+
+PREFIX = "builtin:"
+#: Bump when the recipe below changes, so stale caches are rebuilt rather than reused.
+RECIPE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TinySpec:
+    """Shape of a tiny random LongT5."""
+
+    attention: str = "transient-global"
+    d_model: int = 64
+    d_kv: int = 32
+    d_ff: int = 128
+    num_layers: int = 2
+    num_heads: int = 2
+    vocab_size: int = 2000
+    seed: int = 0
+    # Random T5 weights at the default scale emit one token over and over; a larger scale makes
+    # the output depend on the input, which the identity tests need to mean anything.
+    initializer_factor: float = 10.0
+
+
+BUILTINS = {
+    "builtin": TinySpec(),
+    "builtin:tglobal": TinySpec(),
+    "builtin:local": TinySpec(attention="local"),
+}
+
+
+def is_builtin(name: str) -> bool:
+    """Whether ``name`` is reserved for a built-in model."""
+    return name == "builtin" or name.startswith(PREFIX)
+
+
+def corpus_path() -> Path:
+    """The shipped text the tokenizer is trained on."""
+    return Path(str(resources.files("longsum.engine") / "corpus.txt"))
+
+
+def train_tokenizer(corpus: Path, dest: Path, vocab_size: int) -> None:
+    """Train a T5-style SentencePiece unigram model on ``corpus`` and save it as a T5 tokenizer in ``dest``."""
+    import sentencepiece as spm
+    from transformers import T5Tokenizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = os.path.join(tmp, "spiece")
+        spm.SentencePieceTrainer.train(
+            input=str(corpus),
+            model_prefix=prefix,
+            vocab_size=vocab_size,
+            model_type="unigram",
+            # T5's special ids: <pad>=0 (also the decoder start), </s>=1, <unk>=2, no <s>.
+            pad_id=0,
+            eos_id=1,
+            unk_id=2,
+            bos_id=-1,
+            character_coverage=1.0,
+            hard_vocab_limit=False,
+            num_threads=1,
+            minloglevel=2,
+        )
+        T5Tokenizer.from_pretrained(tmp).save_pretrained(dest)
+
+
+def build_tiny_longt5(dest: Path, spec: TinySpec = TinySpec(), corpus: Path | None = None) -> Path:
+    """Write a tiny random-weight LongT5 checkpoint with its tokenizer to ``dest`` via ``save_pretrained``."""
+    import torch
+    from transformers import (
+        AutoTokenizer,
+        GenerationConfig,
+        LongT5Config,
+        LongT5ForConditionalGeneration,
+    )
+
+    dest.mkdir(parents=True, exist_ok=True)
+    train_tokenizer(corpus or corpus_path(), dest, spec.vocab_size)
+    tokenizer = AutoTokenizer.from_pretrained(dest)
+    config = LongT5Config(
+        vocab_size=len(tokenizer),
+        d_model=spec.d_model,
+        d_kv=spec.d_kv,
+        d_ff=spec.d_ff,
+        num_layers=spec.num_layers,
+        num_decoder_layers=spec.num_layers,
+        num_heads=spec.num_heads,
+        encoder_attention_type=spec.attention,
+        local_radius=127,
+        global_block_size=16,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        initializer_factor=spec.initializer_factor,
+    )
+    # T5's decoder starts from <pad>; set as an attribute because the typed constructor does not list it.
+    config.decoder_start_token_id = tokenizer.pad_token_id
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(spec.seed)
+        model = LongT5ForConditionalGeneration(config)
+    model.generation_config = GenerationConfig(
+        decoder_start_token_id=tokenizer.pad_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    model.save_pretrained(dest)
+    return dest
+
+
+def cache_root() -> Path:
+    """Where built-in checkpoints are kept: ``$LONGSUM_CACHE``, else the XDG cache folder."""
+    root = os.environ.get("LONGSUM_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "longsum"
+    )
+    return Path(root)
+
+
+def builtin_checkpoint(name: str) -> Path:
+    """The local directory of built-in model ``name``, built on first use and cached.
+
+    Raises:
+        LongsumError: ``name`` is not a built-in model.
+    """
+    spec = BUILTINS.get(name)
+    if spec is None:
+        raise LongsumError(f"unknown built-in model {name!r}; choose one of {', '.join(BUILTINS)}")
+    # The corpus digest is in the name: a changed corpus means a different tokenizer, hence a new build.
+    corpus_digest = hashlib.sha256(corpus_path().read_bytes()).hexdigest()[:12]
+    target = cache_root() / f"tiny-{spec.attention}-v{RECIPE_VERSION}-{corpus_digest}"
+    if (target / "config.json").exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Build beside the target and rename, so a concurrent or interrupted build never leaves half a checkpoint.
+    staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    try:
+        build_tiny_longt5(staging, spec)
+        try:
+            staging.rename(target)
+        except OSError:
+            if not (target / "config.json").exists():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

@@ -1,0 +1,274 @@
+"""Generation: the Summarizer interface and the seq2seq engine behind it."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from longsum.config import BatchSettings, GenerationSettings
+from longsum.engine.batching import Batch, Item, Limits, plan_batches
+from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
+from longsum.engine.loading import LoadedModel
+from longsum.engine.memory import (
+    DecoderShape,
+    batch_tokens_for_memory,
+    free_device_memory,
+    is_out_of_memory,
+    release_cached_memory,
+)
+from longsum.errors import LongsumError
+
+#: Generation settings recorded with every result: the ones that change a summary.
+RECORDED_KEYS = (
+    "max_length",
+    "max_new_tokens",
+    "min_length",
+    "min_new_tokens",
+    "num_beams",
+    "length_penalty",
+    "no_repeat_ngram_size",
+    "repetition_penalty",
+    "early_stopping",
+    "do_sample",
+)
+
+
+@dataclass(frozen=True)
+class Output:
+    """One generated summary and how many tokens the decoder produced for it."""
+
+    text: str
+    tokens: int
+
+
+class Summarizer(Protocol):
+    """What the pipeline needs from a model; tests and extractive baselines fill the same slot."""
+
+    #: Problems noticed while generating (e.g. non-finite activations), reported with the results.
+    warnings: list[str]
+
+    def encode(self, text: str) -> tuple[list[int], int]:
+        """The input ids the model will see (truncated) and the document's full length in tokens."""
+        ...
+
+    def generate(self, batch: Batch) -> list[Output]:
+        """One summary per item of ``batch``, in the batch's order."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """What identifies this summarizer's outputs: model, revision, dtype, device, generation settings."""
+        ...
+
+    def batch_tokens_hint(self) -> int | None:
+        """Padded input tokens per batch that fit the device, or ``None`` where memory does not bound it."""
+        ...
+
+
+def effective_generation_config(base: Any, settings: GenerationSettings) -> Any:
+    """The checkpoint's ``generation_config`` with the user's overrides, set for deterministic search."""
+    config = base.__class__.from_dict(base.to_dict())
+    overrides = settings.overrides()
+    if "max_new_tokens" in overrides:
+        config.max_length = None
+    config.update(**overrides)
+    # Evaluation decodes deterministically; a checkpoint that ships sampling settings must not change that.
+    config.do_sample = False
+    # transformers 5 leaves unset fields None and applies library defaults inside generate();
+    # resolving them here records the values actually in force.
+    defaults: dict[str, Any] = getattr(type(config), "_get_default_generation_params", dict)()
+    for key in RECORDED_KEYS:
+        if getattr(config, key, None) is None and defaults.get(key) is not None and key != "max_length":
+            setattr(config, key, defaults[key])
+    return config
+
+
+class Seq2SeqSummarizer:
+    """Beam search on a transformers encoder-decoder model.
+
+    For dynamic batches each document is encoded alone, unpadded, and only the encoder outputs
+    are padded for batched decoding: no encoder work is spent on padding, and half precision
+    cannot meet a fully masked attention row (the -1e10 mask is -inf in fp16, and such a row
+    softmaxes to NaN that spreads into real tokens). Batches with ``pad_to`` run the docs
+    recipe unchanged.
+    """
+
+    def __init__(self, loaded: LoadedModel, generation: GenerationSettings, batching: BatchSettings) -> None:
+        self.loaded = loaded
+        self.max_input_tokens = batching.max_input_tokens
+        self.generation_config = effective_generation_config(loaded.model.generation_config, generation)
+        self.warnings: list[str] = []
+        self._checked = False
+
+    def encode(self, text: str) -> tuple[list[int], int]:
+        """Token ids truncated to the input limit, and the untruncated length."""
+        tokenizer = self.loaded.tokenizer
+        ids = tokenizer(text, truncation=True, max_length=self.max_input_tokens).input_ids
+        if len(ids) < self.max_input_tokens:
+            return ids, len(ids)
+        return ids, len(tokenizer(text, verbose=False).input_ids)
+
+    def describe(self) -> dict[str, Any]:
+        """Model id, revision, dtype, device and the generation settings in force."""
+        config = self.generation_config.to_dict()
+        return {
+            "model": self.loaded.model_id,
+            "revision": self.loaded.revision,
+            "dtype": self.loaded.dtype,
+            "device": self.loaded.device,
+            "generation": {k: config.get(k) for k in RECORDED_KEYS},
+        }
+
+    def batch_tokens_hint(self) -> int | None:
+        """Tokens per batch that fit in half the device's free memory (``None`` on the CPU)."""
+        free = free_device_memory(self.loaded.device)
+        if free is None:
+            return None
+        model = self.loaded.model
+        shape = DecoderShape.of(model.config, model.dtype.itemsize)
+        return batch_tokens_for_memory(free, shape, self.generation_config.num_beams or 1)
+
+    def _padded(self, rows: list[Any], length: int) -> tuple[Any, Any]:
+        """Stack 1-D id tensors or 2-D hidden-state tensors, right-padded to ``length``, with a mask."""
+        import torch
+
+        first = rows[0]
+        shape = (len(rows), length, *first.shape[1:])
+        fill = self.loaded.tokenizer.pad_token_id if first.dim() == 1 else 0
+        stacked = torch.full(shape, fill, dtype=first.dtype, device=first.device)
+        mask = torch.zeros(len(rows), length, dtype=torch.long, device=first.device)
+        for i, row in enumerate(rows):
+            stacked[i, : row.shape[0]] = row
+            mask[i, : row.shape[0]] = 1
+        return stacked, mask
+
+    def _non_finite(self, states: Any, mask: Any) -> str | None:
+        """What is not finite: the encoder outputs, or the first step's logits; ``None`` when all is finite."""
+        import torch
+
+        if not torch.isfinite(states).all():
+            return "encoder outputs"
+        start = torch.full((states.shape[0], 1), self.generation_config.decoder_start_token_id or 0, device=states.device)
+        logits = self.loaded.model(encoder_outputs=(states,), attention_mask=mask, decoder_input_ids=start).logits
+        return None if torch.isfinite(logits).all() else "decoder logits"
+
+    def _check_numerics(self, states: Any, mask: Any, outputs: list[Output]) -> None:
+        # Checked on the first batch and on any batch with an empty summary: each check costs a device sync.
+        if self._checked and all(o.text.strip() for o in outputs):
+            return
+        self._checked = True
+        culprit = self._non_finite(states, mask)
+        if culprit is not None:
+            self.warnings.append(
+                f"non-finite {culprit} in {self.loaded.dtype}: summaries may be empty or garbage; "
+                "try --dtype bf16 or --dtype fp32"
+            )
+
+    def generate(self, batch: Batch) -> list[Output]:
+        """Beam-search summaries for a batch, in its order."""
+        import torch
+        from transformers.modeling_outputs import BaseModelOutput
+
+        model, device = self.loaded.model, self.loaded.device
+        ids = [torch.tensor(item.input_ids, device=device) for item in batch.items]
+        with torch.inference_mode():
+            if batch.pad_to is not None:
+                input_ids, mask = self._padded(ids, batch.pad_to)
+                out = model.generate(input_ids=input_ids, attention_mask=mask, generation_config=self.generation_config)
+                states = None
+            else:
+                with fast_paths(model):
+                    encoder = model.get_encoder()
+                    hidden = [encoder(input_ids=row[None]).last_hidden_state[0] for row in ids]
+                    states, mask = self._padded(hidden, batch.longest)
+                    out = model.generate(
+                        encoder_outputs=BaseModelOutput(last_hidden_state=states),
+                        attention_mask=mask,
+                        generation_config=self.generation_config,
+                        cache=beam_shared_cross_cache(self.generation_config.num_beams or 1),
+                    )
+            texts = self.loaded.tokenizer.batch_decode(out, skip_special_tokens=True)
+            pad = self.generation_config.pad_token_id
+            # Column 0 is the decoder start token, not generated.
+            counts = (out[:, 1:] != pad).sum(dim=1).tolist() if pad is not None else [out.shape[1] - 1] * len(texts)
+            outputs = [Output(text=t, tokens=int(n)) for t, n in zip(texts, counts)]
+            if states is not None:
+                self._check_numerics(states, mask, outputs)
+        return outputs
+
+
+class Progress(Protocol):
+    """Receives progress as batches finish (the CLI draws a bar)."""
+
+    def advance(self, documents: int, input_tokens: int, generated_tokens: int) -> None:
+        """``documents`` more are done, having read and generated these many tokens."""
+        ...
+
+
+@dataclass
+class RunnerStats:
+    """Tokens the runner processed, and how often it backed off from out-of-memory errors."""
+
+    processed_tokens: int = 0
+    encoder_tokens: int = 0
+    generated_tokens: int = 0
+    oom_splits: int = 0
+
+    @property
+    def padding_efficiency(self) -> float:
+        """Real input tokens over input tokens the encoder processed."""
+        return self.processed_tokens / self.encoder_tokens if self.encoder_tokens else 1.0
+
+
+class BatchRunner:
+    """Runs windows of items through a summarizer, halving batches that run out of device memory."""
+
+    def __init__(
+        self,
+        summarizer: Summarizer,
+        limits: Limits,
+        pad_to: int | None,
+        progress: Progress | None = None,
+        stats: RunnerStats | None = None,
+    ) -> None:
+        self.summarizer = summarizer
+        self.limits = limits
+        self.pad_to = pad_to
+        self.progress = progress
+        self.stats = stats if stats is not None else RunnerStats()
+        self.device = str(summarizer.describe().get("device", "cpu"))
+
+    def run_window(self, window: list[Item]) -> Iterator[list[tuple[Item, Output]]]:
+        """Each finished batch of ``window`` as (item, output) pairs; every item generated exactly once."""
+        empty = [item for item in window if not item.input_ids]
+        if empty:
+            # Nothing to summarize: an empty document gets an empty summary without a model call.
+            yield [(item, Output(text="", tokens=0)) for item in empty]
+        pending = deque(plan_batches([item for item in window if item.input_ids], self.limits, self.pad_to))
+        while pending:
+            batch = pending.popleft()
+            try:
+                outputs = self.summarizer.generate(batch)
+            except Exception as err:
+                if not is_out_of_memory(err):
+                    raise
+                if len(batch.items) == 1:
+                    raise LongsumError(
+                        f"out of device memory on a single document of {batch.longest} tokens "
+                        "(lower --max-input-tokens or --num-beams, or use a larger device)"
+                    ) from None
+                release_cached_memory(self.device)
+                # Lower the limits for the rest of the run and re-plan what is left of this window.
+                self.limits = self.limits.below(batch)
+                self.stats.oom_splits += 1
+                rest = [item for b in pending for item in b.items]
+                pending = deque(plan_batches([*batch.items, *rest], self.limits, self.pad_to))
+                continue
+            generated = sum(o.tokens for o in outputs)
+            self.stats.processed_tokens += batch.real_tokens
+            self.stats.encoder_tokens += batch.encoder_tokens
+            self.stats.generated_tokens += generated
+            if self.progress is not None:
+                self.progress.advance(len(batch.items), batch.real_tokens, generated)
+            yield list(zip(batch.items, outputs))

@@ -1,0 +1,160 @@
+"""Model loading: device and dtype choice, hub or local checkpoints, and the built-in tiny models."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from longsum.config import ModelSettings
+from longsum.engine import builtin_models
+from longsum.errors import LongsumError
+
+_DTYPE_NAMES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
+
+
+def resolve_device(requested: str, cuda_available: bool, cuda_count: int = 1) -> str:
+    """The device to run on: ``auto`` picks ``cuda`` when there is one, else ``cpu``.
+
+    Raises:
+        LongsumError: CUDA is asked for on a machine without it, or the index is out of range.
+    """
+    if requested == "auto":
+        return "cuda" if cuda_available else "cpu"
+    if requested.startswith("cuda"):
+        if not cuda_available:
+            raise LongsumError(f"--device {requested} asked for, but this machine has no CUDA device")
+        index = int(requested.partition(":")[2] or 0)
+        if index >= cuda_count:
+            raise LongsumError(f"--device {requested}: only {cuda_count} CUDA device(s) here")
+    return requested
+
+
+def choose_dtype(requested: str, device: str, bf16_supported: bool) -> str:
+    """The compute dtype name (``bf16``, ``fp16`` or ``fp32``) for ``requested`` on ``device``.
+
+    ``auto`` means bf16 on CUDA where the device supports it, fp16 on other CUDA devices,
+    fp32 on the CPU. Half precision is refused on the CPU, where it is slow and untested.
+
+    Raises:
+        LongsumError: a half-precision dtype is asked for on the CPU, or bf16 on a device without it.
+    """
+    on_cuda = device.startswith("cuda")
+    if requested == "auto":
+        if not on_cuda:
+            return "fp32"
+        return "bf16" if bf16_supported else "fp16"
+    if requested in ("bf16", "fp16") and not on_cuda:
+        raise LongsumError(f"--dtype {requested} needs a CUDA device; use fp32 (or auto) on the CPU")
+    if requested == "bf16" and not bf16_supported:
+        raise LongsumError("--dtype bf16: this GPU does not support bfloat16; use fp16 or fp32")
+    return requested
+
+
+def torch_dtype(name: str) -> Any:
+    """The ``torch.dtype`` for a dtype name."""
+    import torch
+
+    return getattr(torch, _DTYPE_NAMES[name])
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to generate, with what is needed to reproduce its numbers."""
+
+    model: Any
+    tokenizer: Any
+    device: str
+    dtype: str
+    model_id: str
+    revision: str
+
+
+def _looks_like_path(name: str) -> bool:
+    return name.startswith((".", "/", "~")) or Path(name).expanduser().exists()
+
+
+def _fingerprint(directory: Path) -> str:
+    """A cheap content id of a local checkpoint: its configs plus the size, head and tail of each weight file."""
+    digest = hashlib.sha256()
+    for file in sorted(directory.iterdir()):
+        if file.suffix == ".json" and "config" in file.name:
+            digest.update(file.name.encode() + file.read_bytes())
+        elif file.suffix in (".safetensors", ".bin"):
+            size = file.stat().st_size
+            digest.update(f"{file.name}:{size}".encode())
+            with file.open("rb") as handle:
+                digest.update(handle.read(1 << 20))
+                handle.seek(max(0, size - (1 << 20)))
+                digest.update(handle.read())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def checkpoint_location(settings: ModelSettings) -> tuple[str, bool]:
+    """Where to load from (a directory or a hub id) and whether it is local.
+
+    Raises:
+        LongsumError: a local path that does not exist or holds no checkpoint.
+    """
+    name = settings.model
+    if builtin_models.is_builtin(name):
+        return str(builtin_models.builtin_checkpoint(name)), True
+    if _looks_like_path(name):
+        path = Path(name).expanduser()
+        if not path.exists():
+            raise LongsumError(f"model directory not found: {name}")
+        if not path.is_dir() or not (path / "config.json").exists():
+            raise LongsumError(f"{name} is not a checkpoint directory (no config.json)")
+        return str(path), True
+    return name, False
+
+
+def load_model(settings: ModelSettings) -> LoadedModel:
+    """Load the tokenizer and seq2seq model ``settings`` names, in eval mode on the chosen device and dtype.
+
+    Raises:
+        LongsumError: the checkpoint cannot be found, is not seq2seq, or the device/dtype is unavailable.
+    """
+    import torch
+    from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
+
+    from longsum.sources.hub import hub_reachable
+
+    device = resolve_device(settings.device, torch.cuda.is_available(), torch.cuda.device_count())
+    bf16 = device.startswith("cuda") and torch.cuda.is_bf16_supported()
+    dtype = choose_dtype(settings.dtype, device, bf16)
+    location, local = checkpoint_location(settings)
+    # Offline, fall back to the local cache at once instead of waiting out the hub client's retries.
+    offline = not local and not hub_reachable()
+    common: dict[str, Any] = {"revision": settings.revision, "local_files_only": offline}
+    try:
+        config = AutoConfig.from_pretrained(location, **common)
+    except OSError as err:
+        if offline:
+            raise LongsumError(
+                f"cannot reach the Hugging Face Hub and {settings.model!r} is not in the local cache; "
+                "pass a local checkpoint directory, or --model builtin:tglobal for the built-in tiny model"
+            ) from None
+        raise LongsumError(f"cannot load model {settings.model!r}: {str(err).splitlines()[0]}") from None
+    except ValueError as err:
+        raise LongsumError(f"cannot load model {settings.model!r}: {str(err).splitlines()[0]}") from None
+    if not config.is_encoder_decoder:
+        raise LongsumError(
+            f"{settings.model!r} is a {config.model_type} model, not an encoder-decoder (seq2seq) checkpoint"
+        )
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(location, **common)
+        model = AutoModelForSeq2SeqLM.from_pretrained(
+            location, config=config, dtype=torch_dtype(dtype), device_map=device, **common
+        )
+    except (OSError, ValueError) as err:
+        raise LongsumError(f"cannot load model {settings.model!r}: {str(err).splitlines()[0]}") from None
+    model.eval()
+    revision = (
+        _fingerprint(Path(location))
+        if local
+        else getattr(config, "_commit_hash", None) or settings.revision or "main"
+    )
+    return LoadedModel(model, tokenizer, device, dtype, settings.model, revision)
+

@@ -1,0 +1,78 @@
+"""The signature string: one line naming everything that changes a longsum score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from longsum.config import EvalConfig, ScoreSettings
+from longsum.metrics.sentences import splitter_id
+from longsum.results.provenance import library_versions
+from longsum.sources.documents import is_local
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def format_signature(fields: dict[str, Any]) -> str:
+    """``key:value`` pairs joined by ``|``, in the order given (as sacrebleu writes its signatures)."""
+    return "|".join(f"{key}:{_show(value)}" for key, value in fields.items())
+
+
+def eval_signature(config: EvalConfig, described: dict[str, Any], versions: dict[str, str]) -> str:
+    """The signature of an evaluation run.
+
+    Args:
+        config: the run's settings.
+        described: the summarizer's ``describe()``: model, revision, dtype and effective generation settings.
+        versions: library versions from ``environment.library_versions()``.
+    """
+    gen = described.get("generation", {})
+    data = config.data
+    scoring = config.scoring
+    return format_signature(
+        {
+            "model": described.get("model") if described.get("revision") is None else f"{described.get('model')}@{described.get('revision')}",
+            "data": data.dataset if is_local(data.dataset) else f"{data.dataset}/{data.split}",
+            "n": data.limit if data.limit is not None else "all",
+            "in": config.batching.max_input_tokens,
+            "pad": config.batching.padding,
+            "beams": gen.get("num_beams"),
+            "maxlen": gen.get("max_length"),
+            "maxnew": gen.get("max_new_tokens"),
+            "minlen": gen.get("min_length"),
+            "lp": gen.get("length_penalty"),
+            "nrng": gen.get("no_repeat_ngram_size"),
+            "dtype": described.get("dtype"),
+            "stem": scoring.use_stemmer,
+            "lsum": splitter_id(scoring.sentence_splitter),
+            "boot": f"{scoring.bootstrap_samples}@{scoring.confidence}",
+            "seed": scoring.seed,
+            "longsum": versions.get("longsum"),
+            "transformers": versions.get("transformers"),
+            "torch": versions.get("torch"),
+            "rouge-score": versions.get("rouge-score"),
+        }
+    )
+
+
+def score_signature(source: str, documents: int, scoring: ScoreSettings, extra: dict[str, Any] | None = None) -> str:
+    """The signature of scores computed from stored predictions."""
+    versions = library_versions()
+    return format_signature(
+        {
+            "predictions": source,
+            "n": documents,
+            **(extra or {}),
+            "stem": scoring.use_stemmer,
+            "lsum": splitter_id(scoring.sentence_splitter),
+            "boot": f"{scoring.bootstrap_samples}@{scoring.confidence}",
+            "seed": scoring.seed,
+            "longsum": versions.get("longsum"),
+            "rouge-score": versions.get("rouge-score"),
+        }
+    )

@@ -1,0 +1,214 @@
+"""Rendering: the progress bar, the results table and the JSON form, all through rich."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+#: Data goes to stdout; progress, warnings and errors to stderr.
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+class RichProgress:
+    """A progress bar on stderr: documents, input and generated tokens per second, ETA.
+
+    Drawn only when stderr is a terminal: in logs and pipes a live bar is noise.
+    """
+
+    def __init__(self, total: int | None, description: str = "summarizing", shown: bool = True) -> None:
+        self._shown = shown and stderr.is_terminal
+        self._bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rates]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=stderr,
+            transient=False,
+        )
+        self._task = self._bar.add_task(description, total=total, rates="")
+        self._start = time.perf_counter()
+        self._input = 0
+        self._generated = 0
+
+    def advance(self, documents: int, input_tokens: int, generated_tokens: int) -> None:
+        """Move the bar and refresh the token rates."""
+        self._input += input_tokens
+        self._generated += generated_tokens
+        elapsed = max(time.perf_counter() - self._start, 1e-9)
+        rates = f"in {self._input / elapsed:,.0f} tok/s  out {self._generated / elapsed:,.1f} tok/s"
+        self._bar.update(self._task, advance=documents, rates=rates)
+
+    def __enter__(self) -> RichProgress:
+        if self._shown:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._shown:
+            self._bar.stop()
+
+
+def rouge_table(metrics: dict[str, Any], title: str | None = None) -> Table:
+    """The ROUGE scores of a metrics dict as a table, x100, with the CI of F1."""
+    table = Table(title=title, title_justify="left")
+    confidence = metrics.get("config", {}).get("scoring", {}).get("confidence", 0.95)
+    for name in ("metric", "F1", f"{100 * confidence:g}% CI", "precision", "recall"):
+        table.add_column(name, justify="left" if name == "metric" else "right")
+    for rouge_type, s in metrics["rouge"].items():
+        table.add_row(
+            rouge_type, f"{100 * s['f']:.2f}", f"{100 * s['f_low']:.2f}-{100 * s['f_high']:.2f}",
+            f"{100 * s['p']:.2f}", f"{100 * s['r']:.2f}",
+        )
+    return table
+
+
+def summary_lines(metrics: dict[str, Any]) -> list[str]:
+    """Counts, speed (when a model ran) and signature under the table."""
+    lines = [
+        f"documents {metrics['documents']} (scored {metrics['scored']}, truncated {metrics['truncated']}, "
+        f"empty predictions {metrics['empty_predictions']})",
+    ]
+    if "seconds" in metrics:
+        lines.append(
+            f"{metrics['seconds']:.1f} s, {metrics['docs_per_second']:.2f} docs/s, "
+            f"padding efficiency {metrics['padding_efficiency']:.2f}"
+        )
+    lines.append(f"signature: {metrics['signature']}")
+    return lines
+
+
+#: (label, field, format) of the summary statistics tables show.
+STATISTIC_ROWS = (
+    ("words", "words", "{:.1f}"),
+    ("sentences", "sentences", "{:.1f}"),
+    ("compression (source/summary words)", "compression", "{:.1f}"),
+    ("extractive coverage", "coverage", "{:.3f}"),
+    ("extractive density", "density", "{:.2f}"),
+    ("novel unigrams", "novel_1", "{:.1%}"),
+    ("novel bigrams", "novel_2", "{:.1%}"),
+    ("novel trigrams", "novel_3", "{:.1%}"),
+    ("repeated trigrams", "repeated_3", "{:.1%}"),
+)
+
+
+def length_table(metrics: dict[str, Any]) -> Table:
+    """F1 (x100) per input-length bucket, with document counts."""
+    unit = metrics.get("model", {}).get("input_unit", "tokens")
+    table = Table(title=f"ROUGE F1 by input length ({unit})", title_justify="left")
+    table.add_column("input length")
+    table.add_column("documents", justify="right")
+    for rouge_type in metrics["rouge"]:
+        table.add_column(rouge_type, justify="right")
+    for bucket in metrics["by_length"]:
+        scores = [f"{100 * bucket['rouge'][t]['f']:.2f}" for t in metrics["rouge"]]
+        table.add_row(bucket["bucket"], str(bucket["documents"]), *scores)
+    return table
+
+
+def statistics_table(statistics: dict[str, Any]) -> Table:
+    """Mean length and extractiveness statistics of the predictions and the references."""
+    table = Table(title=f"summary statistics (mean over {statistics['documents']} documents)", title_justify="left")
+    for name in ("statistic", "prediction", "reference"):
+        table.add_column(name, justify="left" if name == "statistic" else "right")
+    for label, key, form in STATISTIC_ROWS:
+        cells = [statistics[side][key] for side in ("prediction", "reference")]
+        table.add_row(label, *["-" if c is None else form.format(c["mean"]) for c in cells])
+    return table
+
+
+def render_metrics(metrics: dict[str, Any], as_json: bool = False) -> None:
+    """Print the metrics to stdout: the JSON document, or the tables and summary lines."""
+    if as_json:
+        stdout.print_json(json.dumps(metrics))
+        return
+    if metrics["rouge"]:
+        stdout.print(rouge_table(metrics))
+        stdout.print(length_table(metrics))
+    else:
+        stdout.print("no document had a reference summary: nothing to score")
+    statistics = metrics.get("statistics")
+    if statistics:
+        stdout.print(statistics_table(statistics))
+        stdout.print(
+            f"empty predictions {statistics['empty_predictions']:.1%}, repetitive (>= "
+            f"{statistics['repetitive_threshold']:.0%} repeated trigrams) {statistics['repetitive_predictions']:.1%}",
+            markup=False, highlight=False,
+        )
+    for line in summary_lines(metrics):
+        stdout.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def render_bench(report: dict[str, Any]) -> None:
+    """Print a bench report: longsum's figures, the recipe's beside them when timed, and the signature."""
+    runs = {name: report[name] for name in ("longsum", "recipe") if name in report}
+    table = Table(title="benchmark (median of runs)", title_justify="left")
+    table.add_column("figure")
+    for name in runs:
+        table.add_column(name, justify="right")
+    rows = [
+        ("documents/s", "docs_per_second", "{:.3f}"),
+        ("input tokens/s", "input_tokens_per_second", "{:,.0f}"),
+        ("generated tokens/s", "generated_tokens_per_second", "{:,.1f}"),
+        ("padding efficiency", "padding_efficiency", "{:.3f}"),
+        ("time to first batch (s)", "time_to_first_batch", "{:.2f}"),
+        ("seconds", "seconds", "{:.2f}"),
+        ("peak memory (MiB)", "peak_memory_bytes", "{:,.0f}"),
+    ]
+    for label, key, form in rows:
+        values = [run.get(key) for run in runs.values()]
+        if key == "peak_memory_bytes":
+            values = [v / 2**20 if v is not None else None for v in values]
+        table.add_row(label, *["-" if v is None else form.format(v) for v in values])
+    stdout.print(table)
+    if "speedup" in report:
+        same = "identical" if report["identical_predictions"] else "DIFFERENT"
+        stdout.print(f"speed-up over the docs recipe: {report['speedup']:.2f}x, predictions {same}", markup=False)
+    stdout.print(f"signature: {report['signature']}", markup=False, highlight=False, soft_wrap=True)
+
+
+def format_summaries(summaries: list[Any], as_json: bool = False) -> str:
+    """Summaries as text: one per file (headed by its name when there are several), or JSON Lines."""
+    if as_json:
+        return "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in summaries)
+    if len(summaries) == 1:
+        return summaries[0].summary + "\n"
+    return "\n".join(f"==> {s.file} <==\n{s.summary}\n" for s in summaries)
+
+
+def render_comparison(comparison: dict[str, Any], as_json: bool = False) -> None:
+    """Print a run comparison: per metric, A, B, the difference with its CI, and both p-values."""
+    if as_json:
+        stdout.print_json(json.dumps(comparison))
+        return
+    table = Table(title=f"B = {comparison['b']}  vs  A = {comparison['a']}", title_justify="left")
+    for name in ("metric", "A", "B", "B-A", "95% CI of B-A", "p boot", "p rand"):
+        table.add_column(name, justify="left" if name == "metric" else "right")
+    for rouge_type, c in comparison["metrics"].items():
+        table.add_row(
+            rouge_type, f"{100 * c['a']:.2f}", f"{100 * c['b']:.2f}", f"{100 * c['delta']:+.2f}",
+            f"{100 * c['delta_low']:+.2f} to {100 * c['delta_high']:+.2f}",
+            f"{c['p_bootstrap']:.4f}", f"{c['p_randomization']:.4f}",
+        )
+    stdout.print(table)
+    stdout.print(
+        f"{comparison['shared_documents']} shared documents (only in A: {comparison['only_a']}, only in B: "
+        f"{comparison['only_b']}); {comparison['samples']} resamples, seed {comparison['seed']}",
+        markup=False, highlight=False,
+    )
+    stdout.print(f"signature: {comparison['signature']}", markup=False, highlight=False, soft_wrap=True)

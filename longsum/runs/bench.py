@@ -1,0 +1,187 @@
+"""Benchmarks: a fixed workload timed in one process, the docs recipe beside it, baselines for CI."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from longsum.config import BatchSettings, DataSettings, EvalConfig
+from longsum.sources.documents import Document, iter_documents
+from longsum.errors import LongsumError
+from longsum.runs.evaluation import EvalResult, evaluate, load_summarizer
+from longsum.engine.generation import Summarizer
+from longsum.engine.memory import peak_memory_bytes, reset_peak
+from longsum.results.signature import format_signature
+
+#: Words per synthetic document: log-normal around PubMed's (median ~3,800 words, 800 to 16,000).
+SYNTHETIC_MEDIAN_WORDS = 3800
+SYNTHETIC_SIGMA = 0.5
+SYNTHETIC_BOUNDS = (800, 16000)
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """A benchmark workload: the eval settings, how many synthetic documents, repeats, recipe comparison."""
+
+    eval: EvalConfig
+    synthetic_documents: int = 16
+    synthetic_seed: int = 0
+    repeats: int = 1
+    compare_recipe: bool = False
+
+    def __post_init__(self) -> None:
+        if self.repeats < 1:
+            raise LongsumError("--repeats must be at least 1")
+        if self.synthetic_documents < 1:
+            raise LongsumError("--documents must be at least 1")
+
+
+def synthetic_documents(count: int, seed: int, words: list[str]) -> list[Document]:
+    """``count`` documents with PubMed-like lengths, drawn from ``words`` with a seeded generator."""
+    rng = np.random.default_rng(seed)
+    low, high = SYNTHETIC_BOUNDS
+    lengths = np.clip(rng.lognormal(np.log(SYNTHETIC_MEDIAN_WORDS), SYNTHETIC_SIGMA, count), low, high).astype(int)
+    vocabulary = np.array(words)
+    docs = []
+    for index, length in enumerate(lengths):
+        body = vocabulary[rng.integers(0, len(vocabulary), size=int(length))]
+        # Sentences of 20 words, so rougeLsum has sentences to split.
+        sentences = [" ".join(body[i : i + 20]) + "." for i in range(0, len(body), 20)]
+        reference = " ".join(sentences[:8])
+        docs.append(Document(index=index, id=f"synthetic-{index}", text=" ".join(sentences), reference=reference))
+    return docs
+
+
+def corpus_words() -> list[str]:
+    """The words of the shipped corpus, the vocabulary of synthetic documents."""
+    from longsum.engine.builtin_models import corpus_path
+
+    return corpus_path().read_text(encoding="utf-8").split()
+
+
+@dataclass
+class _FirstBatchClock:
+    """A progress sink that notes when the first batch finishes."""
+
+    start: float = field(default_factory=time.perf_counter)
+    first: float | None = None
+
+    def advance(self, documents: int, input_tokens: int, generated_tokens: int) -> None:
+        if self.first is None:
+            self.first = time.perf_counter() - self.start
+
+
+def _figures(result: EvalResult, first_batch: float | None, device: str) -> dict[str, Any]:
+    runner = result.stats.runner
+    peak, kind = peak_memory_bytes(device)
+    per_second = 1 / result.seconds if result.seconds else 0.0
+    return {
+        "documents": result.counts.documents,
+        "seconds": result.seconds,
+        "docs_per_second": result.docs_per_second,
+        "input_tokens_per_second": runner.processed_tokens * per_second,
+        "generated_tokens_per_second": runner.generated_tokens * per_second,
+        "padding_efficiency": runner.padding_efficiency,
+        "time_to_first_batch": first_batch,
+        "peak_memory_bytes": peak,
+        "peak_memory_kind": kind,
+        "oom_splits": runner.oom_splits,
+    }
+
+
+def _timed_runs(config: EvalConfig, summarizer: Summarizer, docs: list[Document], repeats: int) -> tuple[dict[str, Any], list[str]]:
+    """Run the workload ``repeats`` times; the median figures, and the predictions of the last run."""
+    device = str(summarizer.describe().get("device", "cpu"))
+    runs = []
+    result = None
+    for _ in range(repeats):
+        reset_peak(device)
+        clock = _FirstBatchClock()
+        result = evaluate(config, summarizer=summarizer, documents=docs, progress=clock, keep_predictions=True)
+        runs.append(_figures(result, clock.first, device))
+    assert result is not None
+    median = {key: _median([run[key] for run in runs]) for key in runs[0]}
+    median["runs"] = [run["seconds"] for run in runs]
+    return median, [p.prediction for p in result.predictions]
+
+
+def _median(values: list[Any]) -> Any:
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if len(numbers) != len(values):
+        return values[-1]
+    return statistics.median(numbers)
+
+
+def recipe_config(config: EvalConfig) -> EvalConfig:
+    """The docs recipe's batching for ``config``: every input padded to the limit, two at a time."""
+    return replace(config, batching=BatchSettings(max_input_tokens=config.batching.max_input_tokens, padding="max-length", batch_size=2))
+
+
+def bench(config: BenchConfig, summarizer: Summarizer | None = None) -> dict[str, Any]:
+    """Time the workload (and, if asked, the docs recipe on the same documents); the JSON-ready report."""
+    from longsum.results.provenance import environment
+
+    eval_config = config.eval
+    summarizer = summarizer or load_summarizer(eval_config)
+    if eval_config.data.dataset:
+        docs = list(iter_documents(eval_config.data))
+        source = eval_config.data.dataset
+    else:
+        docs = synthetic_documents(config.synthetic_documents, config.synthetic_seed, corpus_words())
+        source = f"synthetic:{config.synthetic_documents}@{config.synthetic_seed}"
+    described = summarizer.describe()
+    figures, predictions = _timed_runs(eval_config, summarizer, docs, config.repeats)
+    report: dict[str, Any] = {"longsum": figures}
+    if config.compare_recipe:
+        recipe, recipe_predictions = _timed_runs(recipe_config(eval_config), summarizer, docs, config.repeats)
+        report["recipe"] = recipe
+        report["speedup"] = figures["docs_per_second"] / recipe["docs_per_second"] if recipe["docs_per_second"] else None
+        report["identical_predictions"] = predictions == recipe_predictions
+    gen = described.get("generation", {})
+    report["signature"] = format_signature(
+        {
+            "model": f"{described.get('model')}@{described.get('revision')}",
+            "data": source,
+            "n": len(docs),
+            "in": eval_config.batching.max_input_tokens,
+            "beams": gen.get("num_beams"),
+            "maxlen": gen.get("max_length"),
+            "maxnew": gen.get("max_new_tokens"),
+            "dtype": described.get("dtype"),
+            "repeats": config.repeats,
+        }
+    )
+    report["config"] = eval_config.to_dict() | {"dataset_source": source, "repeats": config.repeats}
+    report["model"] = described
+    report["environment"] = environment(str(described.get("device", "cpu")))
+    return report
+
+
+def check_regression(report: dict[str, Any], baseline_path: Path, max_regression: float) -> str | None:
+    """A one-line failure when docs/s fell more than ``max_regression`` below the baseline's; else ``None``.
+
+    Raises:
+        LongsumError: the baseline file is missing or is not a bench report.
+    """
+    try:
+        baseline = json.loads(baseline_path.read_text(encoding="utf-8"))
+        reference = float(baseline["longsum"]["docs_per_second"])
+    except FileNotFoundError:
+        raise LongsumError(f"baseline not found: {baseline_path}") from None
+    except (ValueError, KeyError, TypeError):
+        raise LongsumError(f"{baseline_path} is not a longsum bench report") from None
+    current = report["longsum"]["docs_per_second"]
+    floor = reference * (1 - max_regression)
+    if current < floor:
+        return (
+            f"regression: {current:.3f} docs/s is {100 * (1 - current / reference):.1f}% below the baseline's "
+            f"{reference:.3f} (allowed {100 * max_regression:.0f}%)"
+        )
+    return None
+

@@ -1,0 +1,176 @@
+"""ROUGE from stored predictions: read prediction/reference pairs, score each document once, aggregate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from itertools import zip_longest
+from pathlib import Path
+from typing import Any
+
+from longsum.metrics.length_buckets import rouge_by_length
+from longsum.metrics.summary_stats import summarize_stats
+from longsum.config import ScoreSettings
+from longsum.sources.documents import read_jsonl
+from longsum.results.html_report import check_report_path, write_report
+from longsum.errors import LongsumError
+from longsum.metrics.rouge import ROUGE_TYPES, DocumentScores, RougeScorer
+from longsum.metrics.aggregation import Aggregate, aggregate
+from longsum.results.signature import score_signature
+from longsum.results.storage import PREDICTIONS, PredictionRecord
+
+#: Field names tried, in order, in a JSON Lines file of predictions not written by longsum.
+PREDICTION_FIELDS = ("prediction", "summary", "output", "generated", "hypothesis")
+REFERENCE_FIELDS = ("reference", "abstract", "target", "gold", "highlights")
+
+
+@dataclass
+class RecordCounts:
+    """What the records of a predictions file hold."""
+
+    documents: int = 0
+    truncated: int = 0
+    empty_documents: int = 0
+    empty_predictions: int = 0
+    unscored: int = 0
+    input_tokens: int = 0
+
+
+@dataclass
+class ScoredRecords:
+    """Per-document ROUGE of a set of records (keyed by id), their counts, and the aggregate."""
+
+    counts: RecordCounts
+    scores: dict[str, DocumentScores] = field(default_factory=dict)
+    rouge: dict[str, Aggregate] = field(default_factory=dict)
+    #: ROUGE per input-length bucket (``analysis.rouge_by_length``).
+    by_length: list[dict[str, Any]] = field(default_factory=list)
+    #: Length and extractiveness statistics over the records that carry them (``analysis.summarize_stats``).
+    statistics: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Scores (fractions in [0, 1]) and counts, as metrics.json holds them."""
+        c = self.counts
+        return {
+            "rouge": {t: a.to_dict() for t, a in self.rouge.items()},
+            "documents": c.documents,
+            "scored": c.documents - c.unscored,
+            "truncated": c.truncated,
+            "empty_documents": c.empty_documents,
+            "empty_predictions": c.empty_predictions,
+            "missing_references": c.unscored,
+            "input_tokens": c.input_tokens,
+            "by_length": self.by_length,
+            "statistics": self.statistics,
+        }
+
+
+def score_records(records: Iterable[PredictionRecord], scoring: ScoreSettings) -> ScoredRecords:
+    """Score each record with a reference once, count them all, and aggregate with a seeded bootstrap."""
+    scorer = RougeScorer(scoring.use_stemmer, scoring.sentence_splitter)
+    result = ScoredRecords(RecordCounts())
+    counts = result.counts
+    lengths: dict[str, tuple[int, bool]] = {}
+    stats: list[dict[str, Any]] = []
+    for record in records:
+        lengths[record.id] = (record.input_tokens, record.truncated)
+        if record.stats is not None:
+            stats.append(record.stats)
+        counts.documents += 1
+        counts.truncated += record.truncated
+        # Files not written by longsum carry no token counts (-1); longsum writes 0 for an empty document.
+        counts.input_tokens += max(0, record.input_tokens)
+        counts.empty_documents += record.input_tokens == 0
+        counts.empty_predictions += not record.prediction.strip()
+        if record.reference is None or not record.reference.strip():
+            counts.unscored += 1
+        else:
+            result.scores[record.id] = scorer.score(record.prediction, record.reference)
+    result.rouge = aggregate(
+        list(result.scores.values()), samples=scoring.bootstrap_samples, confidence=scoring.confidence, seed=scoring.seed
+    )
+    result.by_length = rouge_by_length(lengths, result.scores, scoring)
+    result.statistics = summarize_stats(stats)
+    return result
+
+
+def _pick(fields: Iterable[str], candidates: tuple[str, ...], what: str, path: Path) -> str:
+    names = list(fields)
+    found = next((c for c in candidates if c in names), None)
+    if found is None:
+        raise LongsumError(f"{path}: no {what} field (looked for {', '.join(candidates)}); fields: {', '.join(names)}")
+    return found
+
+
+def _jsonl_pairs(path: Path) -> Iterator[PredictionRecord]:
+    fields: tuple[str, str] | None = None
+    for number, data in enumerate(read_jsonl(path, None)):
+        if fields is None:
+            fields = (_pick(data, PREDICTION_FIELDS, "prediction", path), _pick(data, REFERENCE_FIELDS, "reference", path))
+        prediction, reference = data.get(fields[0]), data.get(fields[1])
+        yield PredictionRecord(
+            id=str(data.get("id", number)),
+            prediction="" if prediction is None else str(prediction),
+            reference=None if reference is None else str(reference),
+            input_tokens=int(data.get("input_tokens", -1)),
+            truncated=bool(data.get("truncated", False)),
+            stats=data.get("stats") if isinstance(data.get("stats"), dict) else None,
+        )
+
+
+def _line_pairs(predictions: Path, references: Path) -> Iterator[PredictionRecord]:
+    with predictions.open(encoding="utf-8") as pred, references.open(encoding="utf-8") as ref:
+        for number, (p, r) in enumerate(zip_longest(pred, ref)):
+            if p is None or r is None:
+                raise LongsumError(f"{predictions} and {references} have different numbers of lines")
+            yield PredictionRecord(str(number), p.rstrip("\n"), r.rstrip("\n"), -1, False)
+
+
+def predictions_path(run: Path) -> Path:
+    """The predictions file of ``run``: the file itself, or ``predictions.jsonl`` inside a run directory.
+
+    Raises:
+        LongsumError: nothing is there.
+    """
+    path = run / PREDICTIONS if run.is_dir() else run
+    if not path.exists():
+        raise LongsumError(f"predictions not found: {path}")
+    return path
+
+
+def iter_pairs(predictions: Path, references: Path | None = None) -> Iterator[PredictionRecord]:
+    """Prediction/reference records from a predictions JSON Lines file (or run directory), or from two
+    plain-text files with one summary per line.
+
+    Raises:
+        LongsumError: a file is missing or malformed, or the fields cannot be found.
+    """
+    path = predictions_path(predictions)
+    if references is None:
+        return _jsonl_pairs(path)
+    if not references.exists():
+        raise LongsumError(f"references not found: {references}")
+    return _line_pairs(path, references)
+
+
+def score_file(
+    predictions: Path, references: Path | None, scoring: ScoreSettings, report: Path | None = None
+) -> dict[str, Any]:
+    """Score stored predictions; the metrics dict in eval's form (model and timing fields left out).
+
+    Args:
+        report: also write the HTML report here.
+
+    Raises:
+        LongsumError: the files are missing or malformed.
+    """
+    check_report_path(report)
+    scored = score_records(iter_pairs(predictions, references), scoring)
+    metrics = {
+        **scored.to_dict(),
+        "config": {"scoring": asdict(scoring), "predictions": str(predictions), "references": str(references) if references else None},
+        "signature": score_signature(str(predictions), scored.counts.documents, scoring),
+    }
+    if report is not None:
+        write_report(report, metrics, iter_pairs(predictions, references), scored.scores)
+    return metrics

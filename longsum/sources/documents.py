@@ -1,0 +1,258 @@
+"""Document sources: hub datasets and local files, streamed one record at a time."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from longsum.config import DataSettings
+from longsum.errors import LongsumError
+
+#: Column names tried, in order, when the user names none.
+TEXT_COLUMNS = ("article", "document", "text", "body", "source", "input", "content")
+SUMMARY_COLUMNS = ("abstract", "summary", "highlights", "target", "reference", "output")
+ID_COLUMNS = ("id", "article_id", "doc_id", "paper_id", "uid")
+LOCAL_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
+#: In a folder of .txt documents, ``NAME.txt`` has its reference summary in ``NAME.summary.txt``.
+SUMMARY_SUFFIX = ".summary.txt"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input document: its id, its text and (when the dataset has one) its reference summary."""
+
+    index: int
+    id: str
+    text: str
+    reference: str | None
+
+
+@dataclass
+class ReadStats:
+    """What reading a dataset skipped."""
+
+    bad_records: int = 0
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns a dataset's text, reference summary and id are read from (id may be absent)."""
+
+    text: str
+    summary: str | None
+    id: str | None
+
+
+def is_local(dataset: str) -> bool:
+    """Whether ``dataset`` names a local file or folder rather than a hub dataset."""
+    return os.path.exists(dataset) or dataset.startswith((".", "/", "~")) or dataset.endswith(LOCAL_SUFFIXES)
+
+
+def detect_columns(available: Iterable[str], settings: DataSettings, *, need_summary: bool = True) -> Columns:
+    """Pick the text, summary and id columns: the ones named in ``settings``, else the first known name.
+
+    Raises:
+        LongsumError: a named column is missing, or no text (or, when needed, summary) column is found.
+    """
+    names = list(available)
+    shown = ", ".join(names) or "(none)"
+
+    def pick(given: str | None, candidates: tuple[str, ...], what: str, flag: str, required: bool) -> str | None:
+        if given is not None:
+            if given not in names:
+                raise LongsumError(f"{flag} {given!r} is not a column of the dataset; columns: {shown}")
+            return given
+        lowered = {n.lower(): n for n in names}
+        found = next((lowered[c] for c in candidates if c in lowered), None)
+        if found is None and required:
+            raise LongsumError(f"no {what} column found (pass {flag}); columns: {shown}")
+        return found
+
+    text = pick(settings.text_column, TEXT_COLUMNS, "text", "--text-column", True)
+    summary = pick(settings.summary_column, SUMMARY_COLUMNS, "summary", "--summary-column", need_summary)
+    ident = pick(settings.id_column, ID_COLUMNS, "id", "--id-column", False)
+    assert text is not None
+    return Columns(text=text, summary=summary, id=ident)
+
+
+def read_jsonl(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a JSON Lines file; a bad line stops with its number, or is counted in ``skip_bad``."""
+    # Hand-written rather than datasets' JSON builder so a bad record is reported by line number.
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                problem = None if isinstance(record, dict) else f"expected a JSON object, got {type(record).__name__}"
+            except json.JSONDecodeError as err:
+                problem = f"not valid JSON ({err.msg})"
+            if problem is None:
+                yield record
+            elif skip_bad is not None:
+                skip_bad.bad_records += 1
+            else:
+                raise LongsumError(f"{path}:{number}: {problem} (--skip-bad-records skips such lines)")
+
+
+def _read_json(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        head = handle.read(1)
+        while head.isspace():
+            head = handle.read(1)
+    if head != "[":
+        yield from read_jsonl(path, skip_bad)
+        return
+    # A JSON array cannot be streamed with the standard library; JSON Lines is the streaming form.
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise LongsumError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
+    for number, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise LongsumError(f"{path}: item {number} is not a JSON object")
+        yield record
+
+
+def _read_csv(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
+    csv.field_size_limit(1 << 30)  # articles are far longer than csv's 128 KiB default field limit
+    with path.open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _read_parquet(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as err:  # pyarrow raises several types for a file that is not parquet
+        raise LongsumError(f"{path}: not a readable parquet file ({err})") from None
+    for batch in parquet.iter_batches(batch_size=64):
+        yield from batch.to_pylist()
+
+
+def _read_text_folder(path: Path) -> Iterator[dict[str, Any]]:
+    files = sorted(p for p in path.glob("*.txt") if not p.name.endswith(SUMMARY_SUFFIX))
+    if not files:
+        raise LongsumError(f"{path}: the folder holds no .txt documents")
+    for file in files:
+        summary = file.with_name(file.name[: -len(".txt")] + SUMMARY_SUFFIX)
+        yield {
+            "id": file.stem,
+            "text": file.read_text(encoding="utf-8"),
+            "summary": summary.read_text(encoding="utf-8") if summary.exists() else None,
+        }
+
+
+_READERS = {".jsonl": read_jsonl, ".json": _read_json, ".csv": _read_csv, ".parquet": _read_parquet}
+
+
+def _local_records(dataset: str, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
+    path = Path(dataset).expanduser()
+    if not path.exists():
+        raise LongsumError(f"dataset not found: {dataset}")
+    if path.is_dir():
+        return _read_text_folder(path)
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise LongsumError(
+            f"{dataset}: unsupported file type; use {', '.join(LOCAL_SUFFIXES)} or a folder of .txt files"
+        )
+    if not os.access(path, os.R_OK):
+        raise LongsumError(f"{dataset}: not readable")
+    if path.stat().st_size == 0:
+        raise LongsumError(f"{dataset}: the file is empty")
+    return reader(path, skip_bad)
+
+
+def _hub_records(dataset: str, split: str) -> Iterator[dict[str, Any]]:
+    from longsum.sources.hub import require_hub
+
+    name, _, config = dataset.partition(":")
+    require_hub(f"dataset {name!r}", "pass a local .jsonl/.json/.csv/.parquet file or a folder of .txt files")
+    import datasets
+
+    try:
+        stream = datasets.load_dataset(name, config or None, split=split, streaming=True)
+    except ValueError as err:  # an unknown split or config
+        raise LongsumError(f"dataset {dataset!r}: {str(err).splitlines()[0]}") from None
+    except (FileNotFoundError, ConnectionError) as err:
+        raise LongsumError(f"dataset {dataset!r} could not be opened: {str(err).splitlines()[0]}") from None
+    return iter(stream)
+
+
+def _with_decode_errors(records: Iterator[dict[str, Any]], dataset: str) -> Iterator[dict[str, Any]]:
+    try:
+        yield from records
+    except UnicodeDecodeError as err:
+        raise LongsumError(f"{dataset}: not UTF-8 text (byte {err.start})") from None
+
+
+def iter_documents(
+    settings: DataSettings, *, need_summary: bool = True, stats: ReadStats | None = None
+) -> Iterator[Document]:
+    """Stream the documents ``settings`` names, in dataset order, never holding the whole dataset.
+
+    Args:
+        settings: dataset, split, columns, limit, and whether to skip malformed records.
+        need_summary: require a reference column (``False`` lets ``summarize`` read unlabeled data).
+        stats: counts what was skipped, when given.
+
+    Raises:
+        LongsumError: the dataset cannot be found or read, or its columns do not fit.
+    """
+    skip_bad = (stats if stats is not None else ReadStats()) if settings.skip_bad_records else None
+    source = _local_records(settings.dataset, skip_bad) if is_local(settings.dataset) else _hub_records(
+        settings.dataset, settings.split
+    )
+    records = _with_decode_errors(source, settings.dataset)
+    if settings.limit is not None:
+        records = islice(records, settings.limit)
+    columns: Columns | None = None
+    seen: set[str] = set()
+    for index, record in enumerate(records):
+        if columns is None:
+            columns = detect_columns(record.keys(), settings, need_summary=need_summary)
+        text = record.get(columns.text)
+        reference = record.get(columns.summary) if columns.summary else None
+        ident = record.get(columns.id) if columns.id else None
+        doc_id = str(index) if ident is None else str(ident)
+        if doc_id in seen:
+            raise LongsumError(
+                f"duplicate id {doc_id!r} in column {columns.id!r} (record {index}); pick another with --id-column"
+            )
+        seen.add(doc_id)
+        yield Document(
+            index=index,
+            id=doc_id,
+            text="" if text is None else str(text),
+            reference=None if reference is None else str(reference),
+        )
+
+
+def count_documents(settings: DataSettings) -> int | None:
+    """How many documents ``iter_documents`` will yield, when it is cheap to know (for an ETA); else ``None``."""
+    total: int | None = None
+    path = Path(settings.dataset).expanduser()
+    try:
+        if is_local(settings.dataset):
+            if path.is_dir():
+                total = sum(1 for p in path.glob("*.txt") if not p.name.endswith(SUMMARY_SUFFIX))
+            elif path.suffix == ".jsonl":
+                with path.open("rb") as handle:
+                    total = sum(1 for line in handle if line.strip())
+            elif path.suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                total = pq.ParquetFile(path).metadata.num_rows
+    except Exception:  # only an ETA depends on it; the real read reports the error properly
+        total = None
+    if settings.limit is not None:
+        total = settings.limit if total is None else min(total, settings.limit)
+    return total

@@ -1,0 +1,92 @@
+import json
+import time
+
+import pytest
+
+from longsum.config import ModelSettings
+from longsum.engine.loading import (
+    checkpoint_location,
+    choose_dtype,
+    load_model,
+    resolve_device,
+)
+from longsum.errors import LongsumError
+
+
+@pytest.mark.parametrize(
+    "requested, device, bf16, expected",
+    [
+        ("auto", "cpu", False, "fp32"),
+        ("auto", "cuda", True, "bf16"),
+        ("auto", "cuda:1", False, "fp16"),
+        ("fp32", "cuda", True, "fp32"),
+        ("fp16", "cuda", True, "fp16"),
+        ("bf16", "cuda", True, "bf16"),
+        ("fp32", "cpu", False, "fp32"),
+    ],
+)
+def test_dtype_choice(requested, device, bf16, expected):
+    assert choose_dtype(requested, device, bf16) == expected
+
+
+@pytest.mark.parametrize(
+    "requested, device, bf16, message",
+    [("fp16", "cpu", False, "needs a CUDA device"), ("bf16", "cpu", True, "needs a CUDA device"), ("bf16", "cuda", False, "does not support bfloat16")],
+)
+def test_dtype_refusals(requested, device, bf16, message):
+    with pytest.raises(LongsumError, match=message):
+        choose_dtype(requested, device, bf16)
+
+
+@pytest.mark.parametrize(
+    "requested, available, count, expected",
+    [("auto", False, 0, "cpu"), ("auto", True, 1, "cuda"), ("cpu", True, 1, "cpu"), ("cuda:1", True, 2, "cuda:1")],
+)
+def test_device_choice(requested, available, count, expected):
+    assert resolve_device(requested, available, count) == expected
+
+
+@pytest.mark.parametrize(
+    "requested, available, count, message",
+    [("cuda", False, 0, "no CUDA device"), ("cuda:2", True, 2, "only 2 CUDA")],
+)
+def test_device_refusals(requested, available, count, message):
+    with pytest.raises(LongsumError, match=message):
+        resolve_device(requested, available, count)
+
+
+def test_missing_model_directory(tmp_path):
+    with pytest.raises(LongsumError, match="model directory not found"):
+        checkpoint_location(ModelSettings(model=str(tmp_path / "nope")))
+
+
+def test_directory_without_a_checkpoint(tmp_path):
+    with pytest.raises(LongsumError, match="not a checkpoint directory"):
+        checkpoint_location(ModelSettings(model=str(tmp_path)))
+
+
+def test_unknown_builtin_name():
+    with pytest.raises(LongsumError, match="unknown built-in model"):
+        checkpoint_location(ModelSettings(model="builtin:huge"))
+
+
+def test_decoder_only_checkpoint_is_refused(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "gpt2", "n_layer": 1}), encoding="utf-8")
+    with pytest.raises(LongsumError, match="not an encoder-decoder"):
+        load_model(ModelSettings(model=str(tmp_path)))
+
+
+def test_offline_hub_model_fails_fast_and_names_the_builtin():
+    start = time.perf_counter()
+    with pytest.raises(LongsumError, match="builtin:tglobal"):
+        load_model(ModelSettings(model="google/long-t5-tglobal-base"))
+    assert time.perf_counter() - start < 10
+
+
+def test_local_checkpoint_loads_in_fp32_on_cpu_with_a_stable_fingerprint(tiny_model):
+    first = load_model(ModelSettings(model=str(tiny_model)))
+    second = load_model(ModelSettings(model=str(tiny_model)))
+    assert first.device == "cpu" and first.dtype == "fp32"
+    assert str(first.model.dtype) == "torch.float32"
+    assert first.revision.startswith("sha256:") and first.revision == second.revision
+    assert not first.model.training

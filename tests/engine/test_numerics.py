@@ -1,0 +1,60 @@
+"""Numerical safety: non-finite activations are detected and reported with a way out."""
+
+import torch
+
+from longsum.config import (
+    BatchSettings,
+    DataSettings,
+    EvalConfig,
+    GenerationSettings,
+    ModelSettings,
+    ScoreSettings,
+)
+from longsum.engine.batching import Batch, Item
+from longsum.engine.generation import Output, Seq2SeqSummarizer
+from longsum.engine.loading import LoadedModel, load_model
+from longsum.runs.evaluation import evaluate
+from longsum.sources.documents import Document
+
+
+def summarizer_for(model_dir, half=False):
+    loaded = load_model(ModelSettings(model=str(model_dir)))
+    if half:
+        loaded = LoadedModel(loaded.model.half(), loaded.tokenizer, "cpu", "fp16", "tiny", "x")
+    return Seq2SeqSummarizer(loaded, GenerationSettings(max_length=8), BatchSettings())
+
+
+def test_non_finite_encoder_outputs_are_reported_once_checked(tiny_local):
+    summarizer = summarizer_for(tiny_local)
+    states = torch.zeros(1, 4, 64)
+    mask = torch.ones(1, 4, dtype=torch.long)
+    summarizer._check_numerics(states, mask, [Output("fine", 1)])
+    assert summarizer.warnings == []
+    states[0, 2, 5] = float("nan")
+    summarizer._check_numerics(states, mask, [Output("fine", 1)])
+    assert summarizer.warnings == []  # later batches with real summaries are not checked: each check syncs
+    summarizer._check_numerics(states, mask, [Output(" ", 0)])
+    assert summarizer.warnings == [
+        "non-finite encoder outputs in fp32: summaries may be empty or garbage; try --dtype bf16 or --dtype fp32"
+    ]
+
+
+def test_an_overflowing_fp16_model_yields_a_warning_in_the_results(tiny_tglobal, examples):
+    summarizer = summarizer_for(tiny_tglobal, half=True)
+    with torch.no_grad():
+        summarizer.loaded.model.encoder.final_layer_norm.weight.fill_(float("inf"))
+    config = EvalConfig(
+        data=DataSettings(dataset=str(examples), limit=2),
+        batching=BatchSettings(max_input_tokens=300),
+        scoring=ScoreSettings(bootstrap_samples=10),
+    )
+    result = evaluate(config, summarizer=summarizer)
+    assert any("non-finite encoder outputs in fp16" in w and "--dtype bf16" in w for w in result.warnings)
+    assert result.to_dict()["warnings"] == result.warnings
+
+
+def test_a_healthy_model_raises_no_warning(tiny_tglobal):
+    summarizer = summarizer_for(tiny_tglobal)
+    item = Item(Document(0, "0", "x", None), list(range(5, 60)), 55)
+    summarizer.generate(Batch((item,)))
+    assert summarizer.warnings == []

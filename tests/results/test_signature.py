@@ -1,0 +1,34 @@
+from longsum.config import BatchSettings, DataSettings, EvalConfig, ScoreSettings
+from longsum.results.signature import eval_signature, format_signature
+
+DESCRIBED = {
+    "model": "org/model",
+    "revision": "abc123",
+    "dtype": "bf16",
+    "generation": {"num_beams": 2, "max_length": 512, "max_new_tokens": None, "min_length": 0,
+                   "length_penalty": 1.0, "no_repeat_ngram_size": 3},
+}
+VERSIONS = {"longsum": "0.1.0", "transformers": "5.24.0", "torch": "2.13.0", "rouge-score": "0.1.2"}
+
+
+def test_format_signature():
+    assert format_signature({"a": 1, "b": None, "c": True, "d": False}) == "a:1|b:none|c:yes|d:no"
+
+
+def test_eval_signature_names_everything_that_changes_the_number():
+    config = EvalConfig(
+        data=DataSettings(dataset="ccdv/pubmed-summarization:document", split="test", limit=64),
+        batching=BatchSettings(max_input_tokens=8192),
+        scoring=ScoreSettings(use_stemmer=True, bootstrap_samples=500, seed=3),
+    )
+    assert eval_signature(config, DESCRIBED, VERSIONS) == (
+        "model:org/model@abc123|data:ccdv/pubmed-summarization:document/test|n:64|in:8192|pad:dynamic"
+        "|beams:2|maxlen:512|maxnew:none|minlen:0|lp:1.0|nrng:3|dtype:bf16|stem:yes|lsum:punkt-v1"
+        "|boot:500@0.95|seed:3|longsum:0.1.0|transformers:5.24.0|torch:2.13.0|rouge-score:0.1.2"
+    )
+
+
+def test_local_dataset_has_no_split_and_all_documents():
+    config = EvalConfig(data=DataSettings(dataset="runs/docs.jsonl"))
+    signature = eval_signature(config, DESCRIBED, VERSIONS)
+    assert "|data:runs/docs.jsonl|n:all|" in signature

@@ -1,0 +1,94 @@
+import json
+
+import pytest
+from fakes import EchoSummarizer
+from typer.testing import CliRunner
+
+from longsum.cli import app
+from longsum.config import (
+    BatchSettings,
+    DataSettings,
+    EvalConfig,
+    GenerationSettings,
+    ModelSettings,
+)
+from longsum.errors import LongsumError
+from longsum.runs.bench import (
+    BenchConfig,
+    bench,
+    check_regression,
+    recipe_config,
+    synthetic_documents,
+)
+
+WORDS = "cells genes were expressed in the mouse liver after treatment with drug".split()
+
+
+def test_synthetic_documents_are_seeded_and_pubmed_like():
+    docs = synthetic_documents(200, 3, WORDS)
+    again = synthetic_documents(200, 3, WORDS)
+    assert docs == again
+    assert synthetic_documents(5, 4, WORDS) != docs[:5]
+    lengths = [len(d.text.split()) for d in docs]
+    assert min(lengths) >= 800 and max(lengths) <= 16000
+    assert 3000 < sorted(lengths)[100] < 4600  # median near 3,800 words
+    assert all(d.reference and d.id == f"synthetic-{d.index}" for d in docs)
+
+
+def test_recipe_config_pads_to_the_limit_two_at_a_time():
+    config = recipe_config(EvalConfig(batching=BatchSettings(max_input_tokens=4096, max_batch_tokens=9)))
+    assert config.batching == BatchSettings(max_input_tokens=4096, padding="max-length", batch_size=2)
+
+
+def test_bench_report_with_recipe_comparison():
+    # The echo summarizer counts a token per character, so the input limit is set in characters.
+    eval_config = EvalConfig(data=DataSettings(dataset=""), batching=BatchSettings(max_input_tokens=200_000))
+    config = BenchConfig(eval_config, synthetic_documents=6, repeats=2, compare_recipe=True)
+    report = bench(config, EchoSummarizer(limit=200_000))
+    for run in ("longsum", "recipe"):
+        figures = report[run]
+        assert figures["documents"] == 6 and len(figures["runs"]) == 2
+        assert figures["docs_per_second"] > 0 and figures["input_tokens_per_second"] > 0
+        assert figures["time_to_first_batch"] is not None and figures["peak_memory_kind"] == "peak_rss"
+    assert report["longsum"]["padding_efficiency"] == 1.0
+    assert report["recipe"]["padding_efficiency"] < 1.0
+    assert report["identical_predictions"] is True
+    assert report["speedup"] == pytest.approx(report["longsum"]["docs_per_second"] / report["recipe"]["docs_per_second"])
+    assert "data:synthetic:6@0" in report["signature"]
+    assert report["environment"]["versions"]["torch"] != "missing"
+
+
+def write_baseline(path, docs_per_second):
+    path.write_text(json.dumps({"longsum": {"docs_per_second": docs_per_second}}), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("baseline, failed", [(10.0, False), (10.5, False), (11.2, True)])
+def test_regression_check(tmp_path, baseline, failed):
+    report = {"longsum": {"docs_per_second": 10.0}}
+    message = check_regression(report, write_baseline(tmp_path / "b.json", baseline), 0.10)
+    assert (message is not None) == failed
+    if failed:
+        assert message.startswith("regression: 10.000 docs/s is 10.7% below")
+
+
+def test_regression_check_needs_a_real_baseline(tmp_path):
+    with pytest.raises(LongsumError, match="baseline not found"):
+        check_regression({}, tmp_path / "missing.json", 0.1)
+    (tmp_path / "junk.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(LongsumError, match="not a longsum bench report"):
+        check_regression({}, tmp_path / "junk.json", 0.1)
+
+
+def test_bench_cli_writes_json_and_fails_on_regression(tmp_path, examples):
+    runner = CliRunner()
+    args = ["bench", "--model", "builtin:tglobal", "--dataset", str(examples), "--limit", "2",
+            "--max-length", "8", "--max-input-tokens", "512"]
+    ok = runner.invoke(app, [*args, "--json", str(tmp_path / "b.json"), "--compare-recipe"])
+    assert ok.exit_code == 0, ok.output
+    report = json.loads((tmp_path / "b.json").read_text())
+    assert report["identical_predictions"] is True and report["longsum"]["documents"] == 2
+    assert "speed-up over the docs recipe" in ok.stdout
+    fast = write_baseline(tmp_path / "fast.json", report["longsum"]["docs_per_second"] * 100)
+    slow = runner.invoke(app, [*args, "--baseline", str(fast)])
+    assert slow.exit_code == 1 and "regression:" in slow.stderr
