@@ -35,8 +35,11 @@ app = typer.Typer(
 )
 
 
-class Interrupted(Exception):
-    """Ctrl-C or SIGTERM arrived; carries the conventional exit code (130 or 143)."""
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM arrived; carries the conventional exit code (130 or 143).
+
+    A BaseException, as KeyboardInterrupt is, so no ``except Exception`` mistakes it for an error to report.
+    """
 
     def __init__(self, reason: str, exit_code: int) -> None:
         super().__init__(reason)

@@ -11,6 +11,7 @@ from longsum.config import BatchSettings, GenerationSettings
 from longsum.engine.batching import Batch, Item, Limits, plan_batches
 from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
 from longsum.engine.loading import LoadedModel
+from longsum.engine.tokenizing import encode_bounded
 from longsum.engine.memory import (
     DecoderShape,
     batch_tokens_for_memory,
@@ -103,11 +104,7 @@ class Seq2SeqSummarizer:
 
     def encode(self, text: str) -> tuple[list[int], int]:
         """Token ids truncated to the input limit, and the untruncated length."""
-        tokenizer = self.loaded.tokenizer
-        ids = tokenizer(text, truncation=True, max_length=self.max_input_tokens).input_ids
-        if len(ids) < self.max_input_tokens:
-            return ids, len(ids)
-        return ids, len(tokenizer(text, verbose=False).input_ids)
+        return encode_bounded(self.loaded.tokenizer, text, self.max_input_tokens)
 
     def describe(self) -> dict[str, Any]:
         """Model id, revision, dtype, device and the generation settings in force."""
@@ -198,6 +195,16 @@ class Seq2SeqSummarizer:
         return outputs
 
 
+class GenerationFailed(LongsumError):
+    """The model raised on a batch (not out of memory): one line naming the documents, the traceback kept as the cause."""
+
+    def __init__(self, batch: Batch, error: BaseException) -> None:
+        ids = [item.doc.id for item in batch.items]
+        shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+        first_line = next(iter(str(error).splitlines()), "")
+        super().__init__(f"generation failed on {len(ids)} document(s) ({shown}): {type(error).__name__}: {first_line}", 1)
+
+
 class Progress(Protocol):
     """Receives progress as batches finish (the CLI draws a bar)."""
 
@@ -252,7 +259,7 @@ class BatchRunner:
                 outputs = self.summarizer.generate(batch)
             except Exception as err:
                 if not is_out_of_memory(err):
-                    raise
+                    raise GenerationFailed(batch, err) from err
                 if len(batch.items) == 1:
                     raise LongsumError(
                         f"out of device memory on a single document of {batch.longest} tokens "

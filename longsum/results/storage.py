@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from longsum.errors import LongsumError
 
 PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
@@ -42,6 +45,15 @@ class PredictionRecord:
         )
 
 
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn a failed write to ``path`` (a full disk, a lost mount) into one line instead of a traceback."""
+    try:
+        yield
+    except OSError as err:
+        raise LongsumError(f"cannot write {path}: {err.strerror or err}") from None
+
+
 def _complete_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """(offset, line) for each newline-terminated line; a final line without its newline is not yielded."""
     offset = 0
@@ -72,15 +84,23 @@ class PredictionLog:
         self._handle: IO[bytes] = path.open("ab" if resume else "wb")
 
     def append(self, records: Iterable[PredictionRecord]) -> None:
-        """Append ``records`` and make them durable before returning."""
-        for record in records:
-            self._handle.write((json.dumps(record.to_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+        """Append ``records`` and make them durable before returning.
+
+        Raises:
+            LongsumError: the write failed; what it tore is dropped when the run resumes.
+        """
+        with writing(self.path):
+            for record in records:
+                self._handle.write((json.dumps(record.to_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
 
     def close(self) -> None:
-        """Close the file (what was appended stays)."""
-        self._handle.close()
+        """Close the file (what was appended stays; a write the disk refused was reported by ``append``)."""
+        try:
+            self._handle.close()
+        except OSError:
+            pass
 
 
 def _records(path: Path) -> Iterator[tuple[int, bytes, str]]:
@@ -98,34 +118,44 @@ def completed_ids(sources: Iterable[Path]) -> set[str]:
     return {doc_id for path in sources if path.exists() for _, _, doc_id in _records(path)}
 
 
-def merge_predictions(sources: list[Path], order: list[str], target: Path) -> None:
-    """Write the records of ``order``'s ids, in that order, from ``sources`` into ``target``, atomically.
+def merge_predictions(sources: list[Path], order: list[str], target: Path) -> int:
+    """Write the records of ``order``'s ids, in that order, then every other record of ``sources``, into ``target``.
 
-    Only ids and file offsets are held in memory, so memory stays flat as the dataset grows.
+    A run directory only grows: records of documents outside ``order`` (say, from an earlier run with a
+    larger ``--limit``) are kept after the ordered ones, so the first ``len(order)`` lines are this run's.
+    The file is replaced atomically; only ids and file offsets are held in memory.
+
+    Returns:
+        How many records outside ``order`` were kept.
 
     Raises:
         KeyError: an id of ``order`` has no record in any source.
+        LongsumError: ``target`` cannot be written (the sources stay as they were).
     """
     where: dict[str, tuple[Path, int, int]] = {}
     for path in sources:
         if path.exists():
             for offset, line, doc_id in _records(path):
                 where[doc_id] = (path, offset, len(line))
+    wanted = set(order)
+    others = [doc_id for doc_id in where if doc_id not in wanted]
     temporary = target.with_name(target.name + ".tmp")
     handles: dict[Path, IO[bytes]] = {}
     try:
-        with temporary.open("wb") as out:
-            for doc_id in order:
+        with writing(target), temporary.open("wb") as out:
+            for doc_id in [*order, *others]:
                 path, offset, length = where[doc_id]
                 source = handles.get(path) or handles.setdefault(path, path.open("rb"))
                 source.seek(offset)
                 out.write(source.read(length))
             out.flush()
             os.fsync(out.fileno())
+            os.replace(temporary, target)
     finally:
         for handle in handles.values():
             handle.close()
-    os.replace(temporary, target)
+        temporary.unlink(missing_ok=True)
+    return len(others)
 
 
 def iter_predictions(path: Path) -> Iterator[PredictionRecord]:
@@ -142,14 +172,22 @@ def read_predictions(path: Path) -> list[PredictionRecord]:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` through a temporary file and a rename, so no reader sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``text`` through a temporary file and a rename, so no reader sees half a file.
+
+    Raises:
+        LongsumError: the write failed; ``path`` is as it was.
+    """
     temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with writing(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with temporary.open("w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:

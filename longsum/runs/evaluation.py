@@ -7,6 +7,9 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import datetime, timezone
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,10 @@ from longsum.results.html_report import check_report_path, write_report
 from longsum.runs.scoring import RecordCounts, ScoredRecords, score_records
 from longsum.metrics.aggregation import Aggregate
 from longsum.results.signature import eval_signature
-from longsum.engine.distributed import Shard, barrier
+from longsum.engine.distributed import Shard
+from longsum.engine.peers import Peers
+from longsum.results.run_lock import run_lock
+from longsum.sources.fingerprint import dataset_fingerprint
 from longsum.results.storage import (
     METRICS,
     PARTS,
@@ -45,6 +51,8 @@ class RunStats:
     generated_documents: int = 0
     resumed_documents: int = 0
     bad_records: int = 0
+    #: Predictions kept in predictions.jsonl for documents this run does not cover (e.g. a smaller --limit).
+    kept_outside_run: int = 0
     runner: RunnerStats = field(default_factory=RunnerStats)
 
 
@@ -88,6 +96,7 @@ class EvalResult:
             "padding_efficiency": s.runner.padding_efficiency,
             "oom_splits": s.runner.oom_splits,
             "bad_records": s.bad_records,
+            "kept_outside_run": s.kept_outside_run,
             "seconds": self.seconds,
             "docs_per_second": self.docs_per_second,
             "warnings": self.warnings,
@@ -129,35 +138,89 @@ def _prediction_files(directory: Path) -> list[Path]:
     return [directory / PREDICTIONS, *sorted((directory / PARTS).glob("part-*.jsonl"))]
 
 
-def _check_resumable(directory: Path, key: dict[str, Any], force: bool) -> None:
+def _stored_run(directory: Path, force: bool) -> dict[str, Any]:
+    """The stored run.json; ``{}`` when it is unreadable and ``force`` says to go on without it."""
+    try:
+        stored = json.loads((directory / RUN).read_text(encoding="utf-8"))
+        if not isinstance(stored, dict):
+            raise ValueError("not a JSON object")
+        return stored
+    except (ValueError, UnicodeDecodeError) as err:
+        if force:
+            return {}
+        raise LongsumError(
+            f"cannot resume {directory}: {RUN} is corrupt or truncated ({err}); pass --force to resume without it"
+        ) from None
+
+
+def _check_resumable(directory: Path, key: dict[str, Any], fingerprint: str | None, force: bool) -> None:
     stored_path = directory / RUN
     if not stored_path.exists():
         if any(p.exists() for p in _prediction_files(directory)) and not force:
             raise LongsumError(f"{directory} holds predictions without their {RUN}; pass --force to resume anyway")
         return
-    stored = json.loads(stored_path.read_text(encoding="utf-8")).get("resume_key", {})
+    run = _stored_run(directory, force)
+    stored = run.get("resume_key", {})
     changed = sorted(k for k in key if json.dumps(stored.get(k), sort_keys=True) != json.dumps(key[k], sort_keys=True))
     if changed and not force:
         raise LongsumError(
             f"cannot resume {directory}: {', '.join(changed)} differ from the stored run (pass --force to resume anyway)"
         )
+    stored_fingerprint = run.get("dataset_fingerprint")
+    if stored_fingerprint and fingerprint and stored_fingerprint != fingerprint and not force:
+        raise LongsumError(
+            f"cannot resume {directory}: the dataset changed since the stored run (ids removed or added, or texts "
+            "edited), so its finished predictions may not match the documents; use a new --output-dir, or pass "
+            "--force to continue with them"
+        )
+
+
+def _set_aside(directory: Path) -> Path:
+    """Move a finished or stopped run's files into ``superseded/<UTC time>/``: a run directory only grows."""
+    aside = directory / "superseded" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    aside.mkdir(parents=True)
+    for path in [*_prediction_files(directory), directory / METRICS, directory / RUN]:
+        if path.exists():
+            path.rename(aside / path.name)
+    return aside
 
 
 def _prepare_directory(directory: Path, key: dict[str, Any], config: EvalConfig, resume: bool, force: bool) -> None:
+    fingerprint = dataset_fingerprint(config.data)
     if resume:
-        _check_resumable(directory, key, force)
-    else:
-        if any(p.exists() for p in _prediction_files(directory)) and not force:
+        _check_resumable(directory, key, fingerprint, force)
+    elif any(p.exists() for p in _prediction_files(directory)):
+        if not force:
             raise LongsumError(
-                f"{directory} already holds predictions; pass --resume to continue them or --force to overwrite"
+                f"{directory} already holds predictions; pass --resume to continue them or --force to start "
+                "over (the old files are moved to superseded/)"
             )
-        for path in _prediction_files(directory):
-            path.unlink(missing_ok=True)
-    write_json_atomic(directory / RUN, {"config": config.to_dict(), "resume_key": key})
+        _set_aside(directory)
+    write_json_atomic(directory / RUN, {"config": config.to_dict(), "resume_key": key, "dataset_fingerprint": fingerprint})
 
 
-def _warnings(counts: RecordCounts, read_stats: ReadStats, log: PredictionLog, summarizer_warnings: list[str]) -> list[str]:
+@contextmanager
+def _finished_work_kept(output_dir: Path | None) -> Iterator[None]:
+    """Say, with any error after generation started, that the finished predictions are kept and how to go on."""
+    try:
+        yield
+    except LongsumError as err:
+        if output_dir is None:
+            raise
+        raise LongsumError(
+            f"{err}; the finished predictions are kept in {output_dir}: continue with --resume", err.exit_code
+        ) from None
+
+
+def _warnings(
+    counts: RecordCounts, read_stats: ReadStats, log: PredictionLog, summarizer_warnings: list[str], outside: int = 0
+) -> list[str]:
     notes = list(summarizer_warnings)
+    if outside:
+        notes.append(
+            f"predictions.jsonl also keeps {outside} finished prediction(s) of documents outside this run (e.g. from "
+            f"a larger --limit); the metrics cover the {counts.documents} document(s) of this run"
+        )
     if read_stats.bad_records:
         notes.append(f"{read_stats.bad_records} malformed record(s) skipped")
     if log.dropped_partial_line:
@@ -216,18 +279,29 @@ def evaluate(
     torch.manual_seed(config.seed)
     summarizer = summarizer or load_summarizer(config)
     described = summarizer.describe()
-    with tempfile.TemporaryDirectory(prefix="longsum-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="longsum-") as scratch, ExitStack() as guards:
         directory = output_dir if output_dir is not None else Path(scratch)
+        peers = Peers(shard)
+        guards.enter_context(peers.failing())
+        if shard.is_main and output_dir is not None:
+            # The processes of one distributed run share the directory; the main one holds it for them all.
+            guards.enter_context(run_lock(directory))
         key = resume_key(config, described)
         if shard.is_main:
             _prepare_directory(directory, key, config, resume, force)
-        barrier()
+            peers.arrive("prepared")
+        peers.wait("prepared", 1)
+        guards.enter_context(_finished_work_kept(output_dir))
         stats = RunStats()
         read_stats = ReadStats()
         done = completed_ids(_prediction_files(directory)) if resume else set()
         own_file = directory / PARTS / f"part-{shard.rank}.jsonl" if shard.distributed else directory / PREDICTIONS
         log = PredictionLog(own_file, resume=resume)
         order: list[str] = []
+
+        def this_run() -> Iterator[PredictionRecord]:
+            # The merge puts this run's documents first; records kept from other runs follow them.
+            return islice(iter_predictions(directory / PREDICTIONS), len(order))
 
         def pending_items() -> Iterator[Item]:
             source = iter_documents(config.data, stats=read_stats) if documents is None else documents
@@ -265,19 +339,21 @@ def evaluate(
                         for item, output in finished
                     )
                     stats.generated_documents += len(finished)
+                    peers.check()
         finally:
             log.close()
         seconds = time.perf_counter() - start
         stats.bad_records = read_stats.bad_records
-        barrier()
+        peers.arrive("generated")
         if shard.is_main:
-            merge_predictions(_prediction_files(directory), order, directory / PREDICTIONS)
+            peers.wait("generated", shard.world)
+            stats.kept_outside_run = merge_predictions(_prediction_files(directory), order, directory / PREDICTIONS)
             shutil.rmtree(directory / PARTS, ignore_errors=True)
-            scored = score_records(iter_predictions(directory / PREDICTIONS), config.scoring)
+            scored = score_records(this_run(), config.scoring)
         else:
             # The main process scores the merged predictions; the others only report their own work.
             scored = ScoredRecords(RecordCounts())
-        kept = list(iter_predictions(directory / PREDICTIONS)) if keep_predictions and shard.is_main else []
+        kept = list(this_run()) if keep_predictions and shard.is_main else []
         result = EvalResult(
             scored=scored,
             stats=stats,
@@ -286,7 +362,7 @@ def evaluate(
             summarizer=described,
             environment=environment(str(described.get("device", "cpu"))),
             signature=eval_signature(config, described, library_versions()),
-            warnings=_warnings(scored.counts, read_stats, log, summarizer.warnings),
+            warnings=_warnings(scored.counts, read_stats, log, summarizer.warnings, stats.kept_outside_run),
             predictions=kept,
         )
         if shard.is_main:
@@ -294,5 +370,5 @@ def evaluate(
             if output_dir is not None:
                 write_json_atomic(output_dir / METRICS, metrics)
             if report is not None:
-                write_report(report, metrics, iter_predictions(directory / PREDICTIONS), scored.scores)
+                write_report(report, metrics, this_run(), scored.scores)
     return result

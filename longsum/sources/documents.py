@@ -21,6 +21,8 @@ ID_COLUMNS = ("id", "article_id", "doc_id", "paper_id", "uid")
 LOCAL_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
 #: In a folder of .txt documents, ``NAME.txt`` has its reference summary in ``NAME.summary.txt``.
 SUMMARY_SUFFIX = ".summary.txt"
+#: Files are read as UTF-8; a byte-order mark that some editors write at the start is skipped.
+ENCODING = "utf-8-sig"
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def detect_columns(available: Iterable[str], settings: DataSettings, *, need_sum
 def read_jsonl(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
     """The JSON objects of a JSON Lines file; a bad line stops with its number, or is counted in ``skip_bad``."""
     # Hand-written rather than datasets' JSON builder so a bad record is reported by line number.
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding=ENCODING) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -102,7 +104,7 @@ def read_jsonl(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any
 
 
 def _read_json(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding=ENCODING) as handle:
         head = handle.read(1)
         while head.isspace():
             head = handle.read(1)
@@ -111,7 +113,7 @@ def _read_json(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any
         return
     # A JSON array cannot be streamed with the standard library; JSON Lines is the streaming form.
     try:
-        records = json.loads(path.read_text(encoding="utf-8"))
+        records = json.loads(path.read_text(encoding=ENCODING))
     except json.JSONDecodeError as err:
         raise LongsumError(f"{path}: not valid JSON ({err.msg} at line {err.lineno})") from None
     for number, record in enumerate(records):
@@ -122,7 +124,7 @@ def _read_json(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any
 
 def _read_csv(path: Path, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
     csv.field_size_limit(1 << 30)  # articles are far longer than csv's 128 KiB default field limit
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding=ENCODING, newline="") as handle:
         yield from csv.DictReader(handle)
 
 
@@ -145,8 +147,8 @@ def _read_text_folder(path: Path) -> Iterator[dict[str, Any]]:
         summary = file.with_name(file.name[: -len(".txt")] + SUMMARY_SUFFIX)
         yield {
             "id": file.stem,
-            "text": file.read_text(encoding="utf-8"),
-            "summary": summary.read_text(encoding="utf-8") if summary.exists() else None,
+            "text": file.read_text(encoding=ENCODING),
+            "summary": summary.read_text(encoding=ENCODING) if summary.exists() else None,
         }
 
 
@@ -221,6 +223,12 @@ def iter_documents(
             columns = detect_columns(record.keys(), settings, need_summary=need_summary)
         text = record.get(columns.text)
         reference = record.get(columns.summary) if columns.summary else None
+        problem = _not_text(text, columns.text) or _not_text(reference, columns.summary)
+        if problem is not None:
+            if skip_bad is None:
+                raise LongsumError(f"{settings.dataset}: record {index}: {problem} (--skip-bad-records skips such records)")
+            skip_bad.bad_records += 1
+            continue
         ident = record.get(columns.id) if columns.id else None
         doc_id = str(index) if ident is None else str(ident)
         if doc_id in seen:
@@ -234,6 +242,13 @@ def iter_documents(
             text="" if text is None else str(text),
             reference=None if reference is None else str(reference),
         )
+
+
+def _not_text(value: Any, column: str | None) -> str | None:
+    """Why ``value`` cannot be a document or a summary (a number, a list, ...); ``None`` when it is text or missing."""
+    if value is None or isinstance(value, str):
+        return None
+    return f"column {column!r} holds {type(value).__name__} {str(value)[:40]!r}, not text"
 
 
 def count_documents(settings: DataSettings) -> int | None:

@@ -51,14 +51,15 @@ def test_log_drops_a_torn_last_line_and_keeps_the_rest(tmp_path):
     assert [r.id for r in read_predictions(path)] == ["d2", "d0", "d1"]
 
 
-def test_merge_keeps_only_and_exactly_the_ordered_ids_from_every_source(tmp_path):
+def test_merge_puts_the_ordered_ids_first_and_keeps_every_other_record(tmp_path):
     first, second = PredictionLog(tmp_path / "a.jsonl"), PredictionLog(tmp_path / "b.jsonl")
     first.append([record(3), record(1)])
     second.append([record(2), record(4)])
     first.close()
     second.close()
-    merge_predictions([tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "missing.jsonl"], ["d1", "d2", "d3"], tmp_path / "out.jsonl")
-    assert read_predictions(tmp_path / "out.jsonl") == [record(1), record(2), record(3)]
+    kept = merge_predictions([tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "missing.jsonl"], ["d1", "d2", "d3"], tmp_path / "out.jsonl")
+    assert read_predictions(tmp_path / "out.jsonl") == [record(1), record(2), record(3), record(4)]
+    assert kept == 1 and not (tmp_path / "out.jsonl.tmp").exists()
 
 
 @pytest.fixture
