@@ -7,7 +7,7 @@ from typing import Any
 from longsum.config import EvalConfig, ScoreSettings
 from longsum.metrics.sentences import splitter_id
 from longsum.results.provenance import library_versions
-from longsum.sources.documents import is_local
+from longsum.sources.documents import data_label
 
 
 def _show(value: Any) -> str:
@@ -37,7 +37,7 @@ def eval_signature(config: EvalConfig, described: dict[str, Any], versions: dict
     return format_signature(
         {
             "model": described.get("model") if described.get("revision") is None else f"{described.get('model')}@{described.get('revision')}",
-            "data": data.dataset if is_local(data.dataset) else f"{data.dataset}/{data.split}",
+            "data": data_label(data),
             "n": data.limit if data.limit is not None else "all",
             "in": config.batching.max_input_tokens,
             "pad": config.batching.padding,
