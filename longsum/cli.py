@@ -406,6 +406,25 @@ def compare_command(
         render_comparison(compare_files(run_a, run_b, scoring), as_json=json_output)
 
 
+@app.command("table")
+def table_command(
+    runs: Annotated[list[Path], typer.Argument(help="Run directories written by eval --output-dir; the first is the baseline.", show_default=False)],
+    form: Annotated[str, typer.Option("--format", help="terminal, markdown, latex (booktabs), csv or json.")] = "terminal",
+    bootstrap_samples: Annotated[int, typer.Option("--samples", help="Resamples of the paired tests against the baseline.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.")] = 0,
+    alpha: Annotated[float, typer.Option("--alpha", help="Mark a difference from the baseline when both tests give p below this.")] = 0.05,
+) -> None:
+    """The results table for a paper or a PR: one row per run, ROUGE F1 with CIs, significance marks."""
+    with user_errors():
+        from longsum.results.run_table import FORMATS, render_table
+        from longsum.runs.table import build_table
+
+        if form not in FORMATS:
+            raise LongsumError(f"unknown --format {form!r}; choose one of {', '.join(FORMATS)}")
+        scoring = ScoreSettings(bootstrap_samples=bootstrap_samples, seed=seed)
+        render_table(build_table(runs, scoring, alpha), form)
+
+
 @app.command("datasets")
 def datasets_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print the presets as JSON.")] = False,

@@ -23,6 +23,11 @@ def format_signature(fields: dict[str, Any]) -> str:
     return "|".join(f"{key}:{_show(value)}" for key, value in fields.items())
 
 
+def parse_signature(signature: str) -> dict[str, str]:
+    """The ``key:value`` fields of a signature (values may hold colons; only the first one splits)."""
+    return dict(field.partition(":")[::2] for field in signature.split("|") if field)
+
+
 def eval_signature(config: EvalConfig, described: dict[str, Any], versions: dict[str, str]) -> str:
     """The signature of an evaluation run.
 
