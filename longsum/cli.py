@@ -199,8 +199,8 @@ ReportOpt = Annotated[
 @engine_options(DEFAULT_MODEL)
 def eval_command(
     engine: EngineOptions,
-    dataset: Annotated[str, typer.Option("--dataset", help="Hub dataset name[:config], a .jsonl/.json/.csv/.parquet file, or a folder of .txt files.")] = DEFAULT_DATASET,
-    split: Annotated[str, typer.Option("--split", help="Split of a hub dataset.")] = "validation",
+    dataset: Annotated[str, typer.Option("--dataset", help="A benchmark (longsum datasets), hub dataset name[:config], a .jsonl/.json/.csv/.parquet file, a hub-layout dataset folder, or a folder of .txt files.")] = DEFAULT_DATASET,
+    split: Annotated[Optional[str], typer.Option("--split", help="Split of a hub dataset or dataset folder (default: a benchmark's own, else validation).")] = None,
     text_column: Annotated[Optional[str], typer.Option("--text-column", help="Column with the document (auto-detected).")] = None,
     summary_column: Annotated[Optional[str], typer.Option("--summary-column", help="Column with the reference (auto-detected).")] = None,
     id_column: Annotated[Optional[str], typer.Option("--id-column", help="Column with the id (default: detected, else the row index).")] = None,
@@ -275,6 +275,7 @@ def bench_command(
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the figures, config and environment here.")] = None,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="A kept bench JSON to compare docs/s against.")] = None,
     max_regression: Annotated[float, typer.Option("--max-regression", help="Allowed fall in docs/s below --baseline.")] = 0.10,
+    min_speedup: Annotated[Optional[float], typer.Option("--min-speedup", help="Exit 1 when the speed-up over the docs recipe, timed in this run, is below X (implies --compare-recipe).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic documents and of torch.")] = 0,
 ) -> None:
     """Time a fixed workload: docs/s, tokens/s, padding efficiency, peak memory; compare with a baseline."""
@@ -293,14 +294,16 @@ def bench_command(
             synthetic_documents=documents,
             synthetic_seed=seed,
             repeats=repeats,
-            compare_recipe=compare_recipe,
+            compare_recipe=compare_recipe or min_speedup is not None,
         )
         if not 0 <= max_regression < 1:
             raise LongsumError("--max-regression must lie in [0, 1)")
+        if min_speedup is not None and min_speedup <= 0:
+            raise LongsumError("--min-speedup must be above 0")
         _quiet_libraries()
         from longsum.results.storage import write_json_atomic
         from longsum.results.terminal import render_bench, stderr
-        from longsum.runs.bench import bench, check_regression
+        from longsum.runs.bench import bench, check_regression, check_speedup
         from longsum.runs.evaluation import load_summarizer
 
         with stderr.status(f"loading {engine.model}"):
@@ -312,6 +315,11 @@ def bench_command(
         render_bench(report)
         if baseline is not None:
             failure = check_regression(report, baseline, max_regression)
+            if failure:
+                typer.echo(f"error: {failure}", err=True)
+                raise typer.Exit(1)
+        if min_speedup is not None:
+            failure = check_speedup(report, min_speedup)
             if failure:
                 typer.echo(f"error: {failure}", err=True)
                 raise typer.Exit(1)
@@ -399,6 +407,36 @@ def compare_command(
 
         scoring = ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed)
         render_comparison(compare_files(run_a, run_b, scoring), as_json=json_output)
+
+
+@app.command("table")
+def table_command(
+    runs: Annotated[list[Path], typer.Argument(help="Run directories written by eval --output-dir; the first is the baseline.", show_default=False)],
+    form: Annotated[str, typer.Option("--format", help="terminal, markdown, latex (booktabs), csv or json.")] = "terminal",
+    bootstrap_samples: Annotated[int, typer.Option("--samples", help="Resamples of the paired tests against the baseline.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the resampling.")] = 0,
+    alpha: Annotated[float, typer.Option("--alpha", help="Mark a difference from the baseline when both tests give p below this.")] = 0.05,
+) -> None:
+    """The results table for a paper or a PR: one row per run, ROUGE F1 with CIs, significance marks."""
+    with user_errors():
+        from longsum.results.run_table import FORMATS, render_table
+        from longsum.runs.table import build_table
+
+        if form not in FORMATS:
+            raise LongsumError(f"unknown --format {form!r}; choose one of {', '.join(FORMATS)}")
+        scoring = ScoreSettings(bootstrap_samples=bootstrap_samples, seed=seed)
+        render_table(build_table(runs, scoring, alpha), form)
+
+
+@app.command("datasets")
+def datasets_command(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the presets as JSON.")] = False,
+) -> None:
+    """List the named benchmarks --dataset accepts: hub dataset, config, split and columns of each."""
+    from longsum.results.terminal import render_presets
+    from longsum.sources.presets import PRESETS
+
+    render_presets(list(PRESETS.values()), as_json=json_output)
 
 
 def main() -> None:

@@ -56,16 +56,17 @@ class DataSettings:
     """Where the documents come from and which columns hold what.
 
     Attributes:
-        dataset: hub dataset ``name[:config]``, a local ``.jsonl/.json/.csv/.parquet`` file,
-            or a folder of ``.txt`` files.
-        split: the split of a hub dataset (ignored for local files).
+        dataset: a named benchmark (``longsum datasets``), hub dataset ``name[:config]``, a local
+            ``.jsonl/.json/.csv/.parquet`` file, a folder in the hub's layout, or a folder of ``.txt`` files.
+        split: the split of a hub dataset or hub-layout folder (ignored for local files); ``None``: a
+            benchmark's own split, else ``validation``.
         text_column, summary_column, id_column: detected from the columns when ``None``.
         limit: read at most this many documents.
         skip_bad_records: skip (and count) malformed JSON Lines records instead of stopping.
     """
 
     dataset: str = DEFAULT_DATASET
-    split: str = "validation"
+    split: str | None = "validation"
     text_column: str | None = None
     summary_column: str | None = None
     id_column: str | None = None

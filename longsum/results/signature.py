@@ -7,7 +7,7 @@ from typing import Any
 from longsum.config import EvalConfig, ScoreSettings
 from longsum.metrics.sentences import splitter_id
 from longsum.results.provenance import library_versions
-from longsum.sources.documents import is_local
+from longsum.sources.documents import data_label
 
 
 def _show(value: Any) -> str:
@@ -21,6 +21,11 @@ def _show(value: Any) -> str:
 def format_signature(fields: dict[str, Any]) -> str:
     """``key:value`` pairs joined by ``|``, in the order given (as sacrebleu writes its signatures)."""
     return "|".join(f"{key}:{_show(value)}" for key, value in fields.items())
+
+
+def parse_signature(signature: str) -> dict[str, str]:
+    """The ``key:value`` fields of a signature (values may hold colons; only the first one splits)."""
+    return dict(field.partition(":")[::2] for field in signature.split("|") if field)
 
 
 def eval_signature(config: EvalConfig, described: dict[str, Any], versions: dict[str, str]) -> str:
@@ -37,7 +42,7 @@ def eval_signature(config: EvalConfig, described: dict[str, Any], versions: dict
     return format_signature(
         {
             "model": described.get("model") if described.get("revision") is None else f"{described.get('model')}@{described.get('revision')}",
-            "data": data.dataset if is_local(data.dataset) else f"{data.dataset}/{data.split}",
+            "data": data_label(data),
             "n": data.limit if data.limit is not None else "all",
             "in": config.batching.max_input_tokens,
             "pad": config.batching.padding,

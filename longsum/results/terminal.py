@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from typing import Any
 
 from rich.console import Console
@@ -212,3 +213,17 @@ def render_comparison(comparison: dict[str, Any], as_json: bool = False) -> None
         markup=False, highlight=False,
     )
     stdout.print(f"signature: {comparison['signature']}", markup=False, highlight=False, soft_wrap=True)
+
+
+def render_presets(presets: list[Any], as_json: bool = False) -> None:
+    """Print the named benchmarks: name, hub dataset (config, revision), split, columns, description."""
+    if as_json:
+        stdout.print_json(json.dumps([asdict(p) for p in presets]))
+        return
+    table = Table(title="named benchmarks (--dataset NAME)", title_justify="left")
+    for name in ("name", "hub dataset", "split", "text / summary", "what"):
+        table.add_column(name, overflow="fold")
+    for p in presets:
+        source = p.dataset + (f" @ {p.revision}" if p.revision else "")
+        table.add_row(p.name, source, p.split, f"{p.text_column} / {p.summary_column}", p.description)
+    stdout.print(table)

@@ -185,3 +185,20 @@ def check_regression(report: dict[str, Any], baseline_path: Path, max_regression
         )
     return None
 
+
+
+def check_speedup(report: dict[str, Any], min_speedup: float) -> str | None:
+    """A one-line failure when longsum's speed-up over the docs recipe, timed in the same process, is below
+    ``min_speedup``, or when the two gave different predictions; else ``None``.
+
+    A ratio of two timings taken on one machine in one run means the same on every runner, where absolute
+    docs/s (``check_regression``) does not.
+    """
+    speedup = report.get("speedup")
+    if speedup is None:
+        return "no speed-up measured: the docs recipe was not timed (or took no time)"
+    if not report.get("identical_predictions", False):
+        return "the docs recipe and longsum gave different predictions; a speed-up over it means nothing"
+    if speedup < min_speedup:
+        return f"speed-up {speedup:.2f}x over the docs recipe is below --min-speedup {min_speedup:.2f}x"
+    return None

@@ -13,6 +13,8 @@ from typing import Any
 
 from longsum.config import DataSettings
 from longsum.errors import LongsumError
+from longsum.sources.hub_layout import is_dataset_folder, stream_dataset
+from longsum.sources.presets import DEFAULT_SPLIT, DatasetPreset, find_preset
 
 #: Column names tried, in order, when the user names none.
 TEXT_COLUMNS = ("article", "document", "text", "body", "source", "input", "content")
@@ -173,20 +175,35 @@ def _local_records(dataset: str, skip_bad: ReadStats | None) -> Iterator[dict[st
     return reader(path, skip_bad)
 
 
-def _hub_records(dataset: str, split: str) -> Iterator[dict[str, Any]]:
+def _hub_records(dataset: str, split: str, revision: str | None = None) -> Iterator[dict[str, Any]]:
     from longsum.sources.hub import require_hub
 
     name, _, config = dataset.partition(":")
     require_hub(f"dataset {name!r}", "pass a local .jsonl/.json/.csv/.parquet file or a folder of .txt files")
-    import datasets
+    return stream_dataset(name, config or None, split, revision, dataset)
 
-    try:
-        stream = datasets.load_dataset(name, config or None, split=split, streaming=True)
-    except ValueError as err:  # an unknown split or config
-        raise LongsumError(f"dataset {dataset!r}: {str(err).splitlines()[0]}") from None
-    except (FileNotFoundError, ConnectionError) as err:
-        raise LongsumError(f"dataset {dataset!r} could not be opened: {str(err).splitlines()[0]}") from None
-    return iter(stream)
+
+def _open_records(settings: DataSettings, preset: DatasetPreset | None, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
+    split = settings.split or DEFAULT_SPLIT
+    if preset is None and is_local(settings.dataset):
+        folder = Path(settings.dataset).expanduser()
+        if is_dataset_folder(folder):
+            return stream_dataset(str(folder), None, split, None, settings.dataset)
+        return _local_records(settings.dataset, skip_bad)
+    return _hub_records(settings.dataset, split, preset.revision if preset else None)
+
+
+def data_label(settings: DataSettings) -> str:
+    """How a signature names the data: a preset's name with its hub dataset, the split of anything
+    streamed through ``datasets``, or a local file's path."""
+    preset = find_preset(settings.dataset)
+    split = settings.split or (preset.split if preset else DEFAULT_SPLIT)
+    if preset is not None:
+        revision = f"@{preset.revision}" if preset.revision else ""
+        return f"{preset.name}={preset.dataset}{revision}/{split}"
+    if is_local(settings.dataset) and not is_dataset_folder(Path(settings.dataset).expanduser()):
+        return settings.dataset
+    return f"{settings.dataset}/{split}"
 
 
 def _with_decode_errors(records: Iterator[dict[str, Any]], dataset: str) -> Iterator[dict[str, Any]]:
@@ -210,9 +227,10 @@ def iter_documents(
         LongsumError: the dataset cannot be found or read, or its columns do not fit.
     """
     skip_bad = (stats if stats is not None else ReadStats()) if settings.skip_bad_records else None
-    source = _local_records(settings.dataset, skip_bad) if is_local(settings.dataset) else _hub_records(
-        settings.dataset, settings.split
-    )
+    preset = find_preset(settings.dataset)
+    if preset is not None:
+        settings = preset.apply(settings)
+    source = _open_records(settings, preset, skip_bad)
     records = _with_decode_errors(source, settings.dataset)
     if settings.limit is not None:
         records = islice(records, settings.limit)
@@ -256,8 +274,10 @@ def count_documents(settings: DataSettings) -> int | None:
     total: int | None = None
     path = Path(settings.dataset).expanduser()
     try:
-        if is_local(settings.dataset):
-            if path.is_dir():
+        if find_preset(settings.dataset) is None and is_local(settings.dataset):
+            if is_dataset_folder(path):
+                total = None
+            elif path.is_dir():
                 total = sum(1 for p in path.glob("*.txt") if not p.name.endswith(SUMMARY_SUFFIX))
             elif path.suffix == ".jsonl":
                 with path.open("rb") as handle:

@@ -17,6 +17,7 @@ from longsum.runs.bench import (
     BenchConfig,
     bench,
     check_regression,
+    check_speedup,
     recipe_config,
     synthetic_documents,
 )
@@ -92,3 +93,27 @@ def test_bench_cli_writes_json_and_fails_on_regression(tmp_path, examples):
     fast = write_baseline(tmp_path / "fast.json", report["longsum"]["docs_per_second"] * 100)
     slow = runner.invoke(app, [*args, "--baseline", str(fast)])
     assert slow.exit_code == 1 and "regression:" in slow.stderr
+
+
+@pytest.mark.parametrize(
+    "report, minimum, failure",
+    [
+        ({"speedup": 2.5, "identical_predictions": True}, 2.0, None),
+        ({"speedup": 1.5, "identical_predictions": True}, 2.0, "speed-up 1.50x over the docs recipe is below --min-speedup 2.00x"),
+        ({"speedup": 3.0, "identical_predictions": False}, 2.0, "different predictions"),
+        ({"longsum": {}}, 2.0, "the docs recipe was not timed"),
+    ],
+)
+def test_speedup_gate(report, minimum, failure):
+    message = check_speedup(report, minimum)
+    assert message is None if failure is None else failure in message
+
+
+def test_bench_cli_min_speedup_times_the_recipe_and_fails_below_it(tmp_path, examples):
+    args = ["bench", "--model", "builtin:tglobal", "--dataset", str(examples), "--limit", "2",
+            "--max-length", "8", "--max-input-tokens", "512", "--json", str(tmp_path / "b.json")]
+    result = CliRunner().invoke(app, [*args, "--min-speedup", "1000"])
+    assert result.exit_code == 1
+    assert "speed-up over the docs recipe" in result.stdout  # --min-speedup implies --compare-recipe
+    assert "is below --min-speedup 1000.00x" in result.stderr
+    assert json.loads((tmp_path / "b.json").read_text())["speedup"] > 0

@@ -1,0 +1,109 @@
+"""The results table for a paper or a PR: stored runs side by side, each tested against the first."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from longsum.config import ScoreSettings
+from longsum.errors import LongsumError
+from longsum.metrics.rouge import ROUGE_TYPES
+from longsum.results.signature import parse_signature
+from longsum.results.storage import METRICS
+from longsum.runs.comparison import compare_runs
+from longsum.runs.scoring import iter_pairs, score_records
+
+#: Signature fields that name the system rather than the setting: runs may differ in these and stay comparable.
+SYSTEM_FIELDS = frozenset({"model", "predictions"})
+
+
+def read_run(run: Path) -> dict[str, Any]:
+    """The metrics.json of an eval run directory.
+
+    Raises:
+        LongsumError: ``run`` is not a directory holding a readable metrics.json.
+    """
+    path = run / METRICS
+    if not path.is_file():
+        raise LongsumError(f"{run}: no {METRICS} here; longsum table reads run directories written by eval --output-dir")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise LongsumError(f"{path}: not valid JSON ({err.msg})") from None
+
+
+def signature_differences(baseline: str, other: str) -> list[str]:
+    """The signature fields, other than the system's own, in which ``other`` differs from ``baseline``."""
+    a, b = parse_signature(baseline), parse_signature(other)
+    return sorted(k for k in a.keys() | b.keys() if k not in SYSTEM_FIELDS and a.get(k) != b.get(k))
+
+
+def _run_scoring(metrics: dict[str, Any], scoring: ScoreSettings) -> ScoreSettings:
+    """The run's own ROUGE settings (stemmer, splitter), with the table's resampling settings."""
+    stored = metrics.get("config", {}).get("scoring", {})
+    return replace(
+        scoring,
+        use_stemmer=bool(stored.get("use_stemmer", scoring.use_stemmer)),
+        sentence_splitter=stored.get("sentence_splitter", scoring.sentence_splitter),
+    )
+
+
+def build_table(runs: list[Path], scoring: ScoreSettings, alpha: float = 0.05) -> dict[str, Any]:
+    """One row per run: label, model, signature, ROUGE F1 with CIs, documents and docs/s; every row after
+    the first is compared with it (paired bootstrap and approximate randomization over shared documents).
+
+    Args:
+        runs: eval run directories; the first is the baseline.
+        scoring: ``bootstrap_samples`` and ``seed`` of the paired tests.
+        alpha: a difference is marked significant when both tests give p below it.
+
+    Raises:
+        LongsumError: no run is given, a run is not an eval run directory, or a run shares no scored
+            document with the baseline.
+    """
+    if not runs:
+        raise LongsumError("give at least one run directory")
+    if not 0 < alpha < 1:
+        raise LongsumError("--alpha must lie between 0 and 1")
+    rows: list[dict[str, Any]] = []
+    baseline_scores = None
+    for run in runs:
+        metrics = read_run(run)
+        scored = score_records(iter_pairs(run), _run_scoring(metrics, scoring))
+        row: dict[str, Any] = {
+            "label": run.resolve().name,
+            "run": str(run),
+            "model": metrics.get("model", {}).get("model"),
+            "signature": metrics.get("signature", ""),
+            "rouge": {t: {k: metrics["rouge"][t][k] for k in ("f", "f_low", "f_high")} for t in metrics["rouge"]},
+            "documents": metrics.get("documents"),
+            "docs_per_second": metrics.get("docs_per_second"),
+            "differs_from_baseline": [],
+            "vs_baseline": None,
+        }
+        if baseline_scores is None:
+            baseline_scores = scored
+        else:
+            row["differs_from_baseline"] = signature_differences(rows[0]["signature"], row["signature"])
+            comparison = compare_runs(baseline_scores, scored, scoring)
+            row["vs_baseline"] = {
+                "shared_documents": comparison.shared,
+                **{
+                    t: {
+                        **c.to_dict(),
+                        "significant": c.p_bootstrap < alpha and c.p_randomization < alpha,
+                    }
+                    for t, c in comparison.metrics.items()
+                },
+            }
+        rows.append(row)
+    return {
+        "rows": rows,
+        "rouge_types": list(ROUGE_TYPES),
+        "alpha": alpha,
+        "samples": scoring.bootstrap_samples,
+        "seed": scoring.seed,
+        "confidence": scoring.confidence,
+    }

@@ -1,0 +1,67 @@
+"""Named benchmarks: the registry, how a preset fills the data settings, the signature and `longsum datasets`."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from longsum.cli import app
+from longsum.config import DataSettings
+from longsum.sources import documents
+from longsum.sources.documents import data_label, iter_documents
+from longsum.sources.presets import PRESETS, find_preset
+
+FIELD_NAMES = ["pubmed", "arxiv", "govreport", "booksum", "bigpatent", "multinews"]
+
+
+def test_the_field_s_benchmarks_are_registered():
+    assert set(FIELD_NAMES) <= set(PRESETS)
+    for name, preset in PRESETS.items():
+        assert preset.name == name and preset.split and preset.text_column != preset.summary_column
+    assert find_preset("ccdv/pubmed-summarization") is None and find_preset("x.jsonl") is None
+
+
+def test_a_preset_fills_dataset_split_and_columns_but_the_user_wins():
+    preset = PRESETS["govreport"]
+    filled = preset.apply(DataSettings(dataset="govreport", split=None))
+    assert (filled.dataset, filled.split) == ("ccdv/govreport-summarization:document", "test")
+    assert (filled.text_column, filled.summary_column) == ("report", "summary")
+    mine = preset.apply(DataSettings(dataset="govreport", split="validation", text_column="mine"))
+    assert (mine.split, mine.text_column) == ("validation", "mine")
+
+
+def test_the_signature_names_the_preset():
+    assert data_label(DataSettings(dataset="multinews", split=None)) == (
+        "multinews=alexfabbri/multi_news:default@refs/convert/parquet/test"
+    )
+    assert data_label(DataSettings(dataset="arxiv", split="validation")).endswith("/validation")
+    assert data_label(DataSettings(dataset="some/hub-set", split=None)) == "some/hub-set/validation"
+
+
+def test_a_preset_streams_its_hub_dataset_with_its_revision(monkeypatch):
+    seen = {}
+
+    def fake_stream(path, config, split, revision, shown):
+        seen.update(path=path, config=config, split=split, revision=revision)
+        return iter([{"document": "news text.", "summary": "news.", "id": "n1"}])
+
+    monkeypatch.setattr(documents, "stream_dataset", fake_stream)
+    monkeypatch.setattr("longsum.sources.hub.require_hub", lambda *a: None)
+    docs = list(iter_documents(DataSettings(dataset="multinews", split=None)))
+    assert seen == {"path": "alexfabbri/multi_news", "config": "default", "split": "test", "revision": "refs/convert/parquet"}
+    assert (docs[0].text, docs[0].reference) == ("news text.", "news.")
+
+
+def test_datasets_command_lists_them():
+    result = CliRunner().invoke(app, ["datasets", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = {p["name"]: p for p in json.loads(result.stdout)}
+    assert set(FIELD_NAMES) <= set(listed) and listed["arxiv"]["hub_id"] == "ccdv/arxiv-summarization"
+    table = CliRunner().invoke(app, ["datasets"])
+    assert table.exit_code == 0 and "govreport" in table.stdout and "kmfoda/booksum" in table.stdout
+
+
+def test_a_preset_offline_is_one_line():
+    result = CliRunner().invoke(app, ["eval", "--model", "lead-3", "--dataset", "pubmed"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: cannot reach the Hugging Face Hub to fetch dataset 'ccdv/pubmed-summarization'")
