@@ -104,11 +104,11 @@ def main_options(
     """Evaluate long-document summarization models with ROUGE."""
 
 
-ModelOpt = Annotated[str, typer.Option("--model", help="Hub id, local checkpoint dir, builtin:tglobal / builtin:local, or a baseline: lead-K, oracle.")]
+ModelOpt = Annotated[str, typer.Option("--model", help="Hub id, local checkpoint dir, builtin:tglobal / builtin:local / builtin:led / builtin:bart / builtin:pegasus-x / builtin:bigbird-pegasus, or a baseline: lead-K, oracle.")]
 RevisionOpt = Annotated[Optional[str], typer.Option("--revision", help="Hub branch, tag or commit of the model.")]
 DtypeOpt = Annotated[str, typer.Option("--dtype", help="auto|bf16|fp16|fp32 (auto: bf16/fp16 on CUDA, fp32 on CPU).")]
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto|cpu|cuda|cuda:N.")]
-MaxInputOpt = Annotated[int, typer.Option("--max-input-tokens", help="Truncate longer inputs (and count them).")]
+MaxInputOpt = Annotated[Optional[int], typer.Option("--max-input-tokens", help="Truncate longer inputs (and count them); default: the smaller of 16384 and the model's position limit.")]
 MaxLengthOpt = Annotated[int, typer.Option("--max-length", help="Total decoder length, as generate(max_length=...).")]
 MaxNewOpt = Annotated[Optional[int], typer.Option("--max-new-tokens", help="Generated tokens; replaces --max-length.")]
 BeamsOpt = Annotated[int, typer.Option("--num-beams", help="Beam width.")]
@@ -117,6 +117,7 @@ NoRepeatOpt = Annotated[Optional[int], typer.Option("--no-repeat-ngram-size", he
 BatchSizeOpt = Annotated[Optional[int], typer.Option("--batch-size", help="At most this many documents per batch.")]
 BatchTokensOpt = Annotated[Optional[int], typer.Option("--max-batch-tokens", help="Padded input tokens per batch (default: from free GPU memory, else 65536).")]
 PaddingOpt = Annotated[str, typer.Option("--padding", help="dynamic, or max-length to pad every input as the docs recipe does.")]
+TrustRemoteCodeOpt = Annotated[bool, typer.Option("--trust-remote-code", help="Run the modeling code a hub checkpoint ships (e.g. LSG models).")]
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class EngineOptions:
     revision: RevisionOpt = None
     dtype: DtypeOpt = "auto"
     device: DeviceOpt = "auto"
-    max_input_tokens: MaxInputOpt = 16384
+    max_input_tokens: MaxInputOpt = None
     max_length: MaxLengthOpt = 512
     max_new_tokens: MaxNewOpt = None
     num_beams: BeamsOpt = 2
@@ -136,10 +137,14 @@ class EngineOptions:
     batch_size: BatchSizeOpt = None
     max_batch_tokens: BatchTokensOpt = None
     padding: PaddingOpt = "dynamic"
+    trust_remote_code: TrustRemoteCodeOpt = False
 
     def model_settings(self) -> ModelSettings:
         """The model part, validated."""
-        return ModelSettings(model=self.model, revision=self.revision, dtype=self.dtype, device=self.device)
+        return ModelSettings(
+            model=self.model, revision=self.revision, dtype=self.dtype, device=self.device,
+            trust_remote_code=self.trust_remote_code,
+        )
 
     def generation_settings(self) -> GenerationSettings:
         """The generation part, validated."""
@@ -155,7 +160,7 @@ class EngineOptions:
 def engine_options(default_model: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Give a command every field of ``EngineOptions`` as an option; they reach it as one ``engine`` argument.
 
-    Hand-written because typer has no option groups, and listing the 13 shared options in eval, bench and
+    Hand-written because typer has no option groups, and listing the 14 shared options in eval, bench and
     summarize would define each three times.
     """
     hints = typing.get_type_hints(EngineOptions, include_extras=True)  # this module's annotations are strings
@@ -358,7 +363,7 @@ def summarize_command(
             if summary.truncated:
                 stderr.print(
                     f"warning: {summary.file}: {summary.source_tokens} tokens, truncated by "
-                    f"{summary.source_tokens - summary.input_tokens} to --max-input-tokens {engine.max_input_tokens}",
+                    f"{summary.source_tokens - summary.input_tokens} to --max-input-tokens {summarizer.describe().get('max_input_tokens')}",
                     markup=False, highlight=False,
                 )
         for warning in summarizer.warnings:

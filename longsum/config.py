@@ -34,12 +34,14 @@ class ModelSettings:
         dtype: ``auto`` (bf16 on CUDA where supported, else fp16 on CUDA, fp32 on CPU),
             ``bf16``, ``fp16`` or ``fp32``.
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+        trust_remote_code: run the modeling code a hub checkpoint ships (e.g. LSG); off unless asked for.
     """
 
     model: str = DEFAULT_MODEL
     revision: str | None = None
     dtype: str = "auto"
     device: str = "auto"
+    trust_remote_code: bool = False
 
     def __post_init__(self) -> None:
         _require(bool(self.model.strip()), "--model must not be empty")
@@ -114,7 +116,8 @@ class BatchSettings:
     """How documents are cut, padded and grouped.
 
     Attributes:
-        max_input_tokens: longer inputs are truncated (and counted).
+        max_input_tokens: longer inputs are truncated (and counted); ``None``: the smaller of 16,384 and
+            the model's own position limit, resolved once the model is loaded.
         batch_size: at most this many documents per decoding batch (``None``: no cap but the budget).
         max_batch_tokens: at most this many padded input tokens per batch.
         padding: ``dynamic`` pads each batch to its own longest input; ``max-length`` pads every
@@ -122,14 +125,14 @@ class BatchSettings:
         sort_window: documents read ahead and sorted by length before batching.
     """
 
-    max_input_tokens: int = 16384
+    max_input_tokens: int | None = None
     batch_size: int | None = None
     max_batch_tokens: int | None = None
     padding: str = "dynamic"
     sort_window: int = 256
 
     def __post_init__(self) -> None:
-        _require(self.max_input_tokens >= 2, "--max-input-tokens must be at least 2")
+        _require(self.max_input_tokens is None or self.max_input_tokens >= 2, "--max-input-tokens must be at least 2")
         _require(self.batch_size is None or self.batch_size >= 1, "--batch-size must be at least 1")
         _require(
             self.max_batch_tokens is None or self.max_batch_tokens >= 1, "--max-batch-tokens must be at least 1"

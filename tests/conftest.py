@@ -44,6 +44,18 @@ def tiny_model(request: pytest.FixtureRequest) -> Path:
     return request.getfixturevalue("tiny_tglobal" if request.param == "transient-global" else "tiny_local")
 
 
+#: The families with a tiny builder besides LongT5 (see longsum/engine/families).
+OTHER_FAMILIES = ["led", "bart", "pegasus-x", "bigbird-pegasus"]
+
+
+@pytest.fixture(scope="session", params=OTHER_FAMILIES)
+def tiny_family(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """(family name, checkpoint) of each other family's tiny random model, saved with save_pretrained."""
+    from longsum.engine.builtin_models import build_tiny_family
+
+    return request.param, build_tiny_family(tmp_path_factory.mktemp(f"tiny-{request.param}"), request.param)
+
+
 @pytest.fixture
 def examples() -> Path:
     """The PubMed-style documents the project ships."""

@@ -10,6 +10,7 @@ from itertools import islice
 from typing import TypeVar
 
 from longsum.config import BatchSettings
+from longsum.engine.families.base import DEFAULT_INPUT_LIMIT
 from longsum.sources.documents import Document
 
 #: Padded input tokens per batch when the user sets no budget.
@@ -130,7 +131,7 @@ class Limits:
         """The user's limits, else ``memory_hint`` (tokens that fit on the device), else the defaults."""
         tokens = settings.max_batch_tokens or memory_hint or DEFAULT_MAX_BATCH_TOKENS
         if settings.padding == "max-length":
-            documents = settings.batch_size or max(1, tokens // settings.max_input_tokens)
+            documents = settings.batch_size or max(1, tokens // (settings.max_input_tokens or DEFAULT_INPUT_LIMIT))
         else:
             documents = settings.batch_size or DEFAULT_MAX_BATCH_DOCS
         return cls(tokens=tokens, documents=documents)

@@ -1,4 +1,4 @@
-"""The built-in tiny LongT5: random weights and a real SentencePiece tokenizer, built offline.
+"""The built-in tiny models (LongT5 and one per model family): random weights and a real SentencePiece tokenizer, built offline.
 
 Its summaries are nonsense. It exists so the whole pipeline, the tests and ``bench`` run on a
 machine that cannot download a checkpoint.
@@ -10,9 +10,11 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from longsum.errors import LongsumError
 
@@ -43,6 +45,18 @@ BUILTINS = {
     "builtin:tglobal": TinySpec(),
     "builtin:local": TinySpec(attention="local"),
 }
+
+
+def _family_builtins() -> dict[str, str]:
+    """``builtin:`` names of the other families' tiny models, by the family that builds each."""
+    from longsum.engine.families import FAMILIES
+
+    return {family.builtin: name for name, family in FAMILIES.items() if family.builtin}
+
+
+def builtin_names() -> list[str]:
+    """Every built-in model name."""
+    return [*BUILTINS, *_family_builtins()]
 
 
 def is_builtin(name: str) -> bool:
@@ -82,10 +96,8 @@ def train_tokenizer(corpus: Path, dest: Path, vocab_size: int) -> None:
 
 def build_tiny_longt5(dest: Path, spec: TinySpec = TinySpec(), corpus: Path | None = None) -> Path:
     """Write a tiny random-weight LongT5 checkpoint with its tokenizer to ``dest`` via ``save_pretrained``."""
-    import torch
     from transformers import (
         AutoTokenizer,
-        GenerationConfig,
         LongT5Config,
         LongT5ForConditionalGeneration,
     )
@@ -110,9 +122,17 @@ def build_tiny_longt5(dest: Path, spec: TinySpec = TinySpec(), corpus: Path | No
     )
     # T5's decoder starts from <pad>; set as an attribute because the typed constructor does not list it.
     config.decoder_start_token_id = tokenizer.pad_token_id
+    return _save_seeded(lambda: LongT5ForConditionalGeneration(config), tokenizer, spec.seed, dest)
+
+
+def _save_seeded(build: Callable[[], Any], tokenizer: Any, seed: int, dest: Path) -> Path:
+    """Build a random model under ``seed`` (leaving the global RNG alone), give it the tokenizer's special ids, save it."""
+    import torch
+    from transformers import GenerationConfig
+
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(spec.seed)
-        model = LongT5ForConditionalGeneration(config)
+        torch.manual_seed(seed)
+        model = build()
     model.generation_config = GenerationConfig(
         decoder_start_token_id=tokenizer.pad_token_id,
         pad_token_id=tokenizer.pad_token_id,
@@ -120,6 +140,18 @@ def build_tiny_longt5(dest: Path, spec: TinySpec = TinySpec(), corpus: Path | No
     )
     model.save_pretrained(dest)
     return dest
+
+
+def build_tiny_family(dest: Path, family: str, seed: int = 0, corpus: Path | None = None) -> Path:
+    """Write the tiny random checkpoint of model family ``family`` (see ``engine/families``) with longsum's tokenizer."""
+    from transformers import AutoTokenizer
+
+    from longsum.engine.families import FAMILIES
+
+    dest.mkdir(parents=True, exist_ok=True)
+    train_tokenizer(corpus or corpus_path(), dest, TinySpec().vocab_size)
+    tokenizer = AutoTokenizer.from_pretrained(dest)
+    return _save_seeded(lambda: FAMILIES[family].build_tiny(tokenizer), tokenizer, seed, dest)
 
 
 def cache_root() -> Path:
@@ -137,18 +169,23 @@ def builtin_checkpoint(name: str) -> Path:
         LongsumError: ``name`` is not a built-in model.
     """
     spec = BUILTINS.get(name)
-    if spec is None:
-        raise LongsumError(f"unknown built-in model {name!r}; choose one of {', '.join(BUILTINS)}")
+    family = _family_builtins().get(name)
+    if spec is None and family is None:
+        raise LongsumError(f"unknown built-in model {name!r}; choose one of {', '.join(builtin_names())}")
     # The corpus digest is in the name: a changed corpus means a different tokenizer, hence a new build.
     corpus_digest = hashlib.sha256(corpus_path().read_bytes()).hexdigest()[:12]
-    target = cache_root() / f"tiny-{spec.attention}-v{RECIPE_VERSION}-{corpus_digest}"
+    kind = spec.attention if spec is not None else family
+    target = cache_root() / f"tiny-{kind}-v{RECIPE_VERSION}-{corpus_digest}"
     if (target / "config.json").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     # Build beside the target and rename, so a concurrent or interrupted build never leaves half a checkpoint.
     staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
     try:
-        build_tiny_longt5(staging, spec)
+        if spec is not None:
+            build_tiny_longt5(staging, spec)
+        else:
+            build_tiny_family(staging, family)
         try:
             staging.rename(target)
         except OSError:

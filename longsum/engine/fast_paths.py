@@ -1,11 +1,16 @@
-"""Fast paths: cheaper forms of transformers internals that leave every output unchanged."""
+"""Fast paths, family-agnostic: the beam-shared cross-attention cache and engaging a family's paths on a model.
+
+The paths themselves live in the family modules (``engine/families``), each declaring the model classes it serves.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from longsum.engine.families.base import FastPath
 
 
 @functools.cache
@@ -41,296 +46,19 @@ def beam_shared_cross_cache(beams: int) -> Any:
     return _beam_shared_cross_cache_class()(beams)
 
 
-def _beam_shared_cross_attention(
-    attention: Any,
-    hidden_states: Any,
-    mask: Any = None,
-    key_value_states: Any = None,
-    position_bias: Any = None,
-    cache: Any = None,
-    **kwargs: Any,
-) -> tuple[Any, ...]:
-    """``LongT5Attention.forward`` for cross-attention, one key/value row per input shared by its beams.
-
-    The beams' queries of one input become rows of a single query block, so each step reads an
-    input's cross keys and values once instead of once per beam. Anything else (self-attention,
-    no beam-sharing cache, attention weights asked for) runs the stock forward.
-    """
-    import torch
-
-    beams = getattr(cache, "beams", 0)
-    if key_value_states is None or beams < 2 or kwargs.get("output_attentions") or attention.has_relative_attention_bias:
-        return type(attention).forward(
-            attention, hidden_states, mask=mask, key_value_states=key_value_states, position_bias=position_bias, cache=cache, **kwargs
-        )
-    layer, heads, dim = attention.layer_idx, attention.n_heads, attention.key_value_proj_dim
-    stored = cache.cross_attention_cache
-    if cache.is_updated.get(layer):
-        keys, values = stored.layers[layer].keys, stored.layers[layer].values
-    else:
-        # transformers repeats each input's encoder outputs once per beam; every beams-th row is the input.
-        shared = key_value_states[::beams]
-        keys, values = (proj(shared).view(shared.shape[0], -1, heads, dim).transpose(1, 2) for proj in (attention.k, attention.v))
-        keys, values = stored.update(keys, values, layer)
-        cache.is_updated[layer] = True
-    rows, steps = hidden_states.shape[:2]
-    inputs = rows // beams
-    query = attention.q(hidden_states).view(inputs, beams * steps, heads, dim).transpose(1, 2)
-    scores = torch.matmul(query, keys.transpose(2, 3)) * attention.scaling
-    if position_bias is None:
-        position_bias = torch.zeros((1, heads, steps, keys.shape[-2]), device=query.device, dtype=query.dtype)
-    # Cross-attention has no relative bias: the stock path adds this all-zero bias, which changes nothing.
-    if mask is not None:
-        per_input = mask[::beams]
-        scores = scores + per_input.unsqueeze(2).expand(-1, -1, beams, -1, -1).reshape(inputs, per_input.shape[1], beams * steps, -1)
-    weights = torch.nn.functional.softmax(scores, dim=-1)
-    out = torch.matmul(weights, values).transpose(1, 2).reshape(rows, steps, heads * dim)
-    return attention.o(out), position_bias, None
-
-
-def clamp_inf_sync_free(hidden: Any) -> Any:
-    """``hidden`` clamped to the fp16 range when it holds an inf, decided on the device.
-
-    Same values as T5's ``if torch.isinf(h).any(): h = h.clamp(...)``, without the device-to-host
-    sync that the Python ``if`` forces.
-    """
-    import torch
-
-    limit = torch.finfo(hidden.dtype).max - 1000
-    return torch.where(torch.isinf(hidden).any(), hidden.clamp(min=-limit, max=limit), hidden)
-
-
-def _sync_free_block_forward(
-    block: Any,
-    hidden_states: Any,
-    attention_mask: Any = None,
-    position_bias: Any = None,
-    encoder_hidden_states: Any = None,
-    encoder_attention_mask: Any = None,
-    encoder_decoder_position_bias: Any = None,
-    cache: Any = None,
-    use_cache: bool = False,
-    output_attentions: bool = False,
-    return_dict: bool = True,
-    **kwargs: Any,
-) -> tuple[Any, ...]:
-    """A LongT5 block's forward with its three fp16 inf checks made sync-free."""
-    attended = block.layer[0](
-        hidden_states,
-        attention_mask=attention_mask,
-        position_bias=position_bias,
-        cache=cache,
-        use_cache=use_cache,
-        output_attentions=output_attentions,
-    )
-    hidden_states = clamp_inf_sync_free(attended[0])
-    extras = tuple(attended[1:])
-    if block.is_decoder and encoder_hidden_states is not None:
-        crossed = block.layer[1](
-            hidden_states,
-            key_value_states=encoder_hidden_states,
-            attention_mask=encoder_attention_mask,
-            position_bias=encoder_decoder_position_bias,
-            cache=cache,
-            output_attentions=output_attentions,
-        )
-        hidden_states = clamp_inf_sync_free(crossed[0])
-        extras += tuple(crossed[1:])
-    return (clamp_inf_sync_free(block.layer[-1](hidden_states)), *extras)
-
-
-def _side_bias_table(attention: Any, globals_count: int, device: Any) -> Any:
-    """Side (token -> global block) bias by the token's own global block: (globals + 1, globals, heads).
-
-    Row 0 serves padding (block id -1), row i + 1 global block i. The stock
-    ``compute_side_bias`` computes a relative-position bucket (logs included) for every token x
-    global block pair, though a token's bucket depends only on the block it belongs to: measured
-    on the CPU, that was a third of a tiny model's encoder time at 16k tokens.
-    """
-    import torch
-
-    positions = torch.arange(globals_count, device=device)
-    own_blocks = torch.arange(-1, globals_count, device=device)
-    buckets = attention._relative_position_bucket(
-        positions[None, :] - own_blocks[:, None],
-        bidirectional=not attention.is_decoder,
-        num_buckets=attention.relative_attention_num_buckets,
-        max_distance=attention.relative_attention_max_distance,
-    )
-    return attention.global_relative_attention_bias(buckets)
-
-
-#: Attention scores computed at a time: on the CPU, what stays in cache through softmax; on a GPU,
-#: enough to keep kernels large while capping the encoder's (blocks x heads x 128 x keys) peak.
-SCORE_CHUNK_BYTES = {"cpu": 2 << 20, "other": 256 << 20}
-
-
-def _block_attention(query: Any, key: Any, value: Any, bias: Any) -> Any:
-    """``softmax(q k^T + bias) v`` per block, as (batch, blocks x block_len, heads x dim), a few blocks at a time.
-
-    ``query`` is (batch, blocks, block_len, heads, dim), ``key``/``value`` (batch, blocks, keys,
-    heads, dim) and ``bias`` broadcasts to (batch, blocks, heads, block_len, keys). Each chunk runs
-    the stock operations on slices of the stock tensors, so every value is the stock one to the
-    bit (tested); only the scores no longer exist for all blocks at once. A fused kernel
-    (``scaled_dot_product_attention``) was faster still but rounds differently, and on random tiny
-    models that flipped a beam against the docs recipe.
-    """
-    import torch
-
-    batch, blocks, length, heads, dim = query.shape
-    per_block = batch * heads * length * key.shape[2] * query.element_size()
-    budget = SCORE_CHUNK_BYTES["cpu" if query.device.type == "cpu" else "other"]
-    step = max(1, budget // per_block)
-
-    def chunk(states: Any, start: int) -> Any:
-        return states[:, start : start + step] if states.shape[1] > 1 else states
-
-    parts = []
-    for start in range(0, blocks, step):
-        scores = torch.einsum("...qhd,...khd->...hqk", chunk(query, start), chunk(key, start))
-        scores += chunk(bias, start)
-        weights = torch.nn.functional.softmax(scores.float(), dim=-1).type_as(scores).type(value.dtype)
-        parts.append(torch.einsum("...hqk,...khd->...qhd", weights, chunk(value, start)))
-    return torch.cat(parts, dim=1).view(batch, blocks * length, heads * dim)
-
-
-def _stock_needed(attention: Any, position_bias: Any, output_attentions: bool) -> bool:
-    """Whether an encoder attention layer must run its stock forward: weights asked for, or a bias it cannot build."""
-    return output_attentions or (position_bias is None and not attention.has_relative_attention_bias)
-
-
-def _local_forward(
-    attention: Any, hidden_states: Any, mask: Any = None, position_bias: Any = None, output_attentions: bool = False
-) -> tuple[Any, ...]:
-    """``LongT5LocalAttention.forward`` with its attention taken a few blocks at a time."""
-    import torch
-
-    if _stock_needed(attention, position_bias, output_attentions):
-        return type(attention).forward(attention, hidden_states, mask, position_bias, output_attentions)
-    query, key, value = _project(attention, hidden_states)
-    if position_bias is None:
-        position_bias = attention.compute_bias(attention.block_len)
-        if mask is not None:
-            position_bias = position_bias + torch.where(mask > 0, 0.0, -1e10).transpose(1, 2)
-    out = _block_attention(query, key, value, position_bias)[:, : hidden_states.shape[1]]
-    return attention.o(out), position_bias
-
-
-def _project(attention: Any, states: Any) -> tuple[Any, Any, Any]:
-    """Queries, keys and values of ``states`` as (batch, blocks, block_len, heads, dim), keys and values 3 blocks wide."""
-    from transformers.models.longt5.modeling_longt5 import (
-        _concatenate_3_blocks,
-        _split_into_blocks,
-    )
-
-    def blocks(projection: Any) -> Any:
-        shaped = projection(states).view(states.shape[0], -1, attention.n_heads, attention.key_value_proj_dim)
-        return _split_into_blocks(shaped, attention.block_len, dim=1)
-
-    def three_wide(projection: Any) -> Any:
-        return _concatenate_3_blocks(blocks(projection), block_dim=1, sequence_dim=2)
-
-    return blocks(attention.q), three_wide(attention.k), three_wide(attention.v)
-
-
-def _transient_global_forward(
-    attention: Any, hidden_states: Any, mask: Any = None, position_bias: Any = None, output_attentions: bool = False
-) -> tuple[Any, ...]:
-    """``LongT5TransientGlobalAttention.forward`` taken a few blocks at a time, its bias and masks built once per stack.
-
-    The stock layer rebuilds the local mask in every layer, even where the first layer's bias is
-    passed in, and builds the first layer's bias through padded copies and a concatenation.
-    """
-    import torch
-    from transformers.models.longt5.modeling_longt5 import (
-        _create_global_aggregates,
-        _make_global_fixed_block_ids,
-    )
-
-    if _stock_needed(attention, position_bias, output_attentions):
-        return type(attention).forward(attention, hidden_states, mask, position_bias, output_attentions)
-    batch, length = hidden_states.shape[:2]
-    if mask is None:
-        mask = torch.ones(batch, length, device=hidden_states.device)
-    block_ids, segment_ids = _make_global_fixed_block_ids(mask, attention.global_block_size)
-    globals_count = segment_ids.shape[-1]
-    global_inputs = attention.global_input_layer_norm(_create_global_aggregates(hidden_states, block_ids, globals_count))
-    query, key, value = _project(attention, hidden_states)
-    blocks = query.shape[1]
-
-    def with_side(states: Any, projection: Any) -> Any:
-        side = projection(global_inputs).view(batch, 1, globals_count, attention.n_heads, attention.key_value_proj_dim)
-        return torch.cat([states, side.expand(-1, blocks, -1, -1, -1)], dim=2)
-
-    key, value = with_side(key, attention.k), with_side(value, attention.v)
-    if position_bias is None:
-        position_bias = _transient_global_bias(attention, mask, block_ids, segment_ids, blocks, query.dtype)
-    out = _block_attention(query, key, value, position_bias)[:, :length]
-    return attention.o(out), position_bias
-
-
-def _transient_global_bias(attention: Any, mask: Any, block_ids: Any, segment_ids: Any, blocks: int, dtype: Any) -> Any:
-    """The (batch, blocks, heads, block_len, 3 x block_len + globals) bias transformers builds, written in place.
-
-    Same values as the stock layer-0 computation: the local bias plus its mask, then each token's
-    global-block bias row (see ``_side_bias_table``) plus the side mask, which is all zeros for
-    an unpadded input and then skipped. Writing both halves straight into one tensor saves the
-    stock path's concatenation and its padded intermediate copies.
-    """
-    import torch
-    from transformers.models.longt5.modeling_longt5 import _get_local_attention_mask
-
-    batch, length = mask.shape
-    block_len, globals_count = attention.block_len, segment_ids.shape[-1]
-    bias = torch.empty(batch, blocks, attention.n_heads, block_len, 3 * block_len + globals_count, dtype=dtype, device=mask.device)
-    local_mask = torch.where(_get_local_attention_mask(mask, block_len, mask.device) > 0, 0.0, -1e10).transpose(1, 2)
-    bias[..., : 3 * block_len] = attention.compute_bias(block_len) + local_mask
-    table = _side_bias_table(attention, globals_count, block_ids.device).to(dtype)
-    # Rows of the table by block id + 1 (padding is -1); the block padding past ``length`` takes a zero row.
-    zero_row = table.shape[0]
-    table = torch.cat([table, table.new_zeros(1, *table.shape[1:])]).permute(0, 2, 1)  # (globals + 2, heads, globals)
-    rows = torch.full((batch, blocks * block_len), zero_row, dtype=torch.long, device=mask.device)
-    rows[:, :length] = block_ids.long() + 1
-    side = table[rows].view(batch, blocks, block_len, attention.n_heads, globals_count).transpose(2, 3)
-    bias[..., 3 * block_len :] = side
-    side_allowed = torch.eq(mask[..., None], segment_ids[:, None, :])
-    if not bool(side_allowed.all()):
-        side_mask = torch.where(side_allowed, 0.0, -1e10).to(dtype)
-        padded = torch.zeros(batch, blocks * block_len, globals_count, dtype=dtype, device=mask.device)
-        padded[:, :length] = side_mask
-        bias[..., 3 * block_len :] += padded.view(batch, blocks, 1, block_len, globals_count)
-    return bias
-
-
 @contextmanager
-def fast_paths(model: Any) -> Iterator[list[str]]:
-    """Engage every fast path that applies to ``model`` for the ``with`` block; the names of those engaged.
+def fast_paths(model: Any, paths: Iterable[FastPath]) -> Iterator[list[str]]:
+    """Engage ``paths`` on ``model`` for the ``with`` block; the sorted names of those that patched a module.
 
     Patches are set on module instances and removed on exit, so the stock model (and the docs
     recipe run with it) is left as transformers made it.
     """
-    import torch
-
-    by_class: dict[str, tuple[str, Any]] = {
-        "LongT5TransientGlobalAttention": ("chunked-transient-global-attention", _transient_global_forward),
-        "LongT5LocalAttention": ("chunked-local-attention", _local_forward),
-    }
-    if model.dtype == torch.float16:
-        by_class["LongT5Block"] = ("sync-free-fp16-clamp", _sync_free_block_forward)
-    targets = [(m, *by_class[type(m).__name__]) for m in model.modules() if type(m).__name__ in by_class]
-    # Cross-attention is picked by instance: the decoder's self-attention has the same class.
-    targets += [
-        (block.layer[1].EncDecAttention, "beam-shared-cross-attention", _beam_shared_cross_attention)
-        for block in model.get_decoder().block
-        if len(block.layer) == 3
-    ]
+    targets = [(module, path.name, forward) for path in paths for module, forward in path.targets(model)]
     for module, _, forward in targets:
         # An instance attribute shadows the class's forward for this module only.
         module.forward = functools.partial(forward, module)
-    engaged = [module for module, _, _ in targets]
-    names = {name for _, name, _ in targets}
     try:
-        yield sorted(names)
+        yield sorted({name for _, name, _ in targets})
     finally:
-        for module in engaged:
+        for module, _, _ in targets:
             del module.forward

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from longsum.config import BatchSettings, GenerationSettings
 from longsum.engine.batching import Batch, Item, Limits, plan_batches
+from longsum.engine.families import FastPath, family_for, input_limit
 from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
 from longsum.engine.loading import LoadedModel
 from longsum.engine.tokenizing import encode_bounded
@@ -34,6 +35,8 @@ RECORDED_KEYS = (
     "early_stopping",
     "do_sample",
 )
+#: Lengths of the random inputs a fast path is checked on before it is engaged: several attention blocks long.
+CHECK_LENGTHS = (1100, 700)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,15 @@ def effective_generation_config(base: Any, settings: GenerationSettings) -> Any:
     return config
 
 
+def _identical(a: Any, b: Any) -> bool:
+    """``torch.equal``, with NaN equal to NaN: half precision on random input may overflow in both paths alike."""
+    import torch
+
+    if not a.is_floating_point():
+        return torch.equal(a, b)
+    return a.shape == b.shape and bool(((a == b) | (torch.isnan(a) & torch.isnan(b))).all())
+
+
 class Seq2SeqSummarizer:
     """Beam search on a transformers encoder-decoder model.
 
@@ -92,15 +104,19 @@ class Seq2SeqSummarizer:
     are padded for batched decoding: no encoder work is spent on padding, and half precision
     cannot meet a fully masked attention row (the -1e10 mask is -inf in fp16, and such a row
     softmaxes to NaN that spreads into real tokens). Batches with ``pad_to`` run the docs
-    recipe unchanged.
+    recipe unchanged. The model's family (``engine/families``) adds what its model card passes
+    (LED's global attention mask), sets the input limit and offers fast paths, each checked
+    against stock transformers on this model before it is engaged.
     """
 
     def __init__(self, loaded: LoadedModel, generation: GenerationSettings, batching: BatchSettings) -> None:
         self.loaded = loaded
-        self.max_input_tokens = batching.max_input_tokens
+        self.family = family_for(loaded.model.config)
+        self.max_input_tokens = input_limit(self.family, loaded.model.config, batching.max_input_tokens)
         self.generation_config = effective_generation_config(loaded.model.generation_config, generation)
         self.warnings: list[str] = []
         self._checked = False
+        self.fast_paths = self._verified_fast_paths()
 
     def encode(self, text: str) -> tuple[list[int], int]:
         """Token ids truncated to the input limit, and the untruncated length."""
@@ -114,8 +130,67 @@ class Seq2SeqSummarizer:
             "revision": self.loaded.revision,
             "dtype": self.loaded.dtype,
             "device": self.loaded.device,
+            "family": self.family.name,
+            "max_input_tokens": self.max_input_tokens,
+            "fast_paths": [path.name for path in self.fast_paths],
             "generation": {k: config.get(k) for k in RECORDED_KEYS},
         }
+
+    def _verified_fast_paths(self) -> list[FastPath]:
+        """The family's fast paths for this model that give the stock outputs on a small random input.
+
+        Each path is engaged alone and compared with stock transformers, encoder outputs and beam-search
+        tokens with ``torch.equal`` (every path longsum has is bit-exact); one that differs is left off
+        with a warning, so a transformers upgrade can make longsum slower, never change a summary.
+        """
+        import torch
+
+        model = self.loaded.model
+        candidates = [path for path in self.family.fast_paths() if path.serves(model) and path.targets(model)]
+        if not candidates:
+            return []
+        generator = torch.Generator().manual_seed(0)
+        special = set(self.loaded.tokenizer.all_special_ids)
+        words = torch.tensor([i for i in range(model.config.vocab_size) if i not in special])
+        rows = [
+            words[torch.randint(len(words), (min(length, self.max_input_tokens),), generator=generator)].to(self.loaded.device)
+            for length in CHECK_LENGTHS
+        ]
+        config = effective_generation_config(self.generation_config, GenerationSettings(max_length=None, max_new_tokens=4, num_beams=2))
+        kept = []
+        with torch.inference_mode():
+            stock = self._decode(rows, [], config)
+            agree = [all(map(_identical, stock, self._decode(rows, [path], config))) for path in candidates]
+        for path, same in zip(candidates, agree):
+            if same:
+                kept.append(path)
+            else:
+                self.warnings.append(
+                    f"fast path {path.name} disengaged: on {type(model).__name__} it did not reproduce stock transformers"
+                )
+        return kept
+
+    def _decode(self, rows: list[Any], paths: list[FastPath], generation_config: Any) -> tuple[Any, Any, Any]:
+        """Encoder outputs (padded), their mask and the beam-search tokens of unpadded ``rows``, each encoded alone, with ``paths`` engaged."""
+        from transformers.modeling_outputs import BaseModelOutput
+
+        model = self.loaded.model
+        beams = generation_config.num_beams or 1
+        shared_cache = {"cache": beam_shared_cross_cache(beams)} if any(p.beam_cache for p in paths) else {}
+        with fast_paths(model, paths):
+            encoder = model.get_encoder()
+            hidden = [
+                encoder(input_ids=row[None], **self.family.encoder_inputs(row[None], None)).last_hidden_state[0]
+                for row in rows
+            ]
+            states, mask = self._padded(hidden, max(row.shape[0] for row in rows))
+            out = model.generate(
+                encoder_outputs=BaseModelOutput(last_hidden_state=states),
+                attention_mask=mask,
+                generation_config=generation_config,
+                **shared_cache,
+            )
+        return states, mask, out
 
     def batch_tokens_hint(self) -> int | None:
         """Tokens per batch that fit in half the device's free memory (``None`` on the CPU)."""
@@ -165,26 +240,21 @@ class Seq2SeqSummarizer:
     def generate(self, batch: Batch) -> list[Output]:
         """Beam-search summaries for a batch, in its order."""
         import torch
-        from transformers.modeling_outputs import BaseModelOutput
 
         model, device = self.loaded.model, self.loaded.device
         ids = [torch.tensor(item.input_ids, device=device) for item in batch.items]
         with torch.inference_mode():
             if batch.pad_to is not None:
                 input_ids, mask = self._padded(ids, batch.pad_to)
-                out = model.generate(input_ids=input_ids, attention_mask=mask, generation_config=self.generation_config)
+                out = model.generate(
+                    input_ids=input_ids,
+                    attention_mask=mask,
+                    generation_config=self.generation_config,
+                    **self.family.encoder_inputs(input_ids, mask),
+                )
                 states = None
             else:
-                with fast_paths(model):
-                    encoder = model.get_encoder()
-                    hidden = [encoder(input_ids=row[None]).last_hidden_state[0] for row in ids]
-                    states, mask = self._padded(hidden, batch.longest)
-                    out = model.generate(
-                        encoder_outputs=BaseModelOutput(last_hidden_state=states),
-                        attention_mask=mask,
-                        generation_config=self.generation_config,
-                        cache=beam_shared_cross_cache(self.generation_config.num_beams or 1),
-                    )
+                states, mask, out = self._decode(ids, self.fast_paths, self.generation_config)
             texts = self.loaded.tokenizer.batch_decode(out, skip_special_tokens=True)
             pad = self.generation_config.pad_token_id
             # Column 0 is the decoder start token, not generated.

@@ -110,11 +110,36 @@ def checkpoint_location(settings: ModelSettings) -> tuple[str, bool]:
     return name, False
 
 
+def _remote_code_refused(model: str) -> LongsumError:
+    return LongsumError(
+        f"{model!r} ships its own modeling code; pass --trust-remote-code to run it (only for checkpoints you trust)"
+    )
+
+
+def _refuse_new_weights(model: str, info: dict[str, Any]) -> None:
+    """Refuse a checkpoint that left weights newly initialized: its summaries would come from random weights.
+
+    transformers only logs this (e.g. a ``LongT5Model`` or ``LongT5EncoderModel`` checkpoint has no LM
+    head, so the head is filled at random).
+
+    Raises:
+        LongsumError: naming the first missing weights.
+    """
+    missing = sorted(info.get("missing_keys") or ())
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise LongsumError(
+            f"{model!r} lacks weights a seq2seq LM needs ({shown}); transformers would fill them at random. "
+            "Is it a base or encoder-only checkpoint without an LM head?"
+        )
+
+
 def load_model(settings: ModelSettings) -> LoadedModel:
     """Load the tokenizer and seq2seq model ``settings`` names, in eval mode on the chosen device and dtype.
 
     Raises:
-        LongsumError: the checkpoint cannot be found, is not seq2seq, or the device/dtype is unavailable.
+        LongsumError: the checkpoint cannot be found, is not seq2seq, lacks weights, ships code not trusted, or
+            the device/dtype is unavailable.
     """
     import torch
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
@@ -127,7 +152,9 @@ def load_model(settings: ModelSettings) -> LoadedModel:
     location, local = checkpoint_location(settings)
     # Offline, fall back to the local cache at once instead of waiting out the hub client's retries.
     offline = not local and not hub_reachable()
-    common: dict[str, Any] = {"revision": settings.revision, "local_files_only": offline}
+    common: dict[str, Any] = {
+        "revision": settings.revision, "local_files_only": offline, "trust_remote_code": settings.trust_remote_code,
+    }
     try:
         config = AutoConfig.from_pretrained(location, **common)
     except OSError as err:
@@ -138,6 +165,8 @@ def load_model(settings: ModelSettings) -> LoadedModel:
             ) from None
         raise LongsumError(f"cannot load model {settings.model!r}: {str(err).splitlines()[0]}") from None
     except ValueError as err:
+        if "trust_remote_code" in str(err):
+            raise _remote_code_refused(settings.model) from None
         raise LongsumError(f"cannot load model {settings.model!r}: {str(err).splitlines()[0]}") from None
     if not config.is_encoder_decoder:
         raise LongsumError(
@@ -145,11 +174,14 @@ def load_model(settings: ModelSettings) -> LoadedModel:
         )
     try:
         tokenizer = AutoTokenizer.from_pretrained(location, **common)
-        model = AutoModelForSeq2SeqLM.from_pretrained(
-            location, config=config, dtype=torch_dtype(dtype), device_map=device, **common
+        model, info = AutoModelForSeq2SeqLM.from_pretrained(
+            location, config=config, dtype=torch_dtype(dtype), device_map=device, output_loading_info=True, **common
         )
     except (OSError, ValueError) as err:
+        if "trust_remote_code" in str(err):
+            raise _remote_code_refused(settings.model) from None
         raise LongsumError(f"cannot load model {settings.model!r}: {str(err).splitlines()[0]}") from None
+    _refuse_new_weights(settings.model, info)
     model.eval()
     revision = (
         _fingerprint(Path(location))

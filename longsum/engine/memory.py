@@ -25,11 +25,13 @@ class DecoderShape:
 
     @classmethod
     def of(cls, config: Any, dtype_bytes: int) -> DecoderShape:
-        """Read the shape from a T5-family config."""
+        """Read the shape from a T5-family config, or a BART-style one (``decoder_layers``, ``decoder_attention_heads``)."""
+        layers = getattr(config, "num_decoder_layers", None) or getattr(config, "decoder_layers", None) or config.num_layers
+        heads = getattr(config, "num_heads", None) or config.decoder_attention_heads
         return cls(
-            layers=getattr(config, "num_decoder_layers", None) or config.num_layers,
-            heads=config.num_heads,
-            head_dim=config.d_kv,
+            layers=layers,
+            heads=heads,
+            head_dim=getattr(config, "d_kv", None) or config.d_model // heads,
             d_model=config.d_model,
             dtype_bytes=dtype_bytes,
         )

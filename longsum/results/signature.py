@@ -53,6 +53,7 @@ def eval_signature(config: EvalConfig, described: dict[str, Any], versions: dict
             "lp": gen.get("length_penalty"),
             "nrng": gen.get("no_repeat_ngram_size"),
             "dtype": described.get("dtype"),
+            "remote-code": config.model.trust_remote_code,
             "stem": scoring.use_stemmer,
             "lsum": splitter_id(scoring.sentence_splitter),
             "boot": f"{scoring.bootstrap_samples}@{scoring.confidence}",

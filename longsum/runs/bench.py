@@ -92,6 +92,7 @@ def _figures(result: EvalResult, first_batch: float | None, device: str) -> dict
         "peak_memory_bytes": peak,
         "peak_memory_kind": kind,
         "oom_splits": runner.oom_splits,
+        "fast_paths": result.fast_paths,
     }
 
 
@@ -149,7 +150,7 @@ def bench(config: BenchConfig, summarizer: Summarizer | None = None) -> dict[str
             "model": f"{described.get('model')}@{described.get('revision')}",
             "data": source,
             "n": len(docs),
-            "in": eval_config.batching.max_input_tokens,
+            "in": described.get("max_input_tokens", eval_config.batching.max_input_tokens),
             "beams": gen.get("num_beams"),
             "maxlen": gen.get("max_length"),
             "maxnew": gen.get("max_new_tokens"),

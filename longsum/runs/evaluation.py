@@ -8,15 +8,16 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from itertools import islice
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from longsum.metrics.summary_stats import document_stats
 from longsum.engine.baselines import is_baseline, load_baseline
 from longsum.engine.batching import Item, Limits, prefetch, windows
+from longsum.engine.families import DEFAULT_INPUT_LIMIT
 from longsum.config import EvalConfig
 from longsum.sources.documents import Document, ReadStats, iter_documents
 from longsum.results.provenance import environment, library_versions
@@ -69,6 +70,8 @@ class EvalResult:
     signature: str
     warnings: list[str] = field(default_factory=list)
     predictions: list[PredictionRecord] = field(default_factory=list, repr=False)
+    #: The fast paths engaged on the model (none in ``--padding max-length``, which runs the recipe unchanged).
+    fast_paths: list[str] = field(default_factory=list)
 
     @property
     def rouge(self) -> dict[str, Aggregate]:
@@ -100,6 +103,7 @@ class EvalResult:
             "seconds": self.seconds,
             "docs_per_second": self.docs_per_second,
             "warnings": self.warnings,
+            "fast_paths": self.fast_paths,
             "config": self.config,
             "model": self.summarizer,
             "environment": self.environment,
@@ -118,6 +122,12 @@ def load_summarizer(config: EvalConfig) -> Summarizer:
     if is_baseline(config.model.model):
         return load_baseline(config.model.model, config.scoring.sentence_splitter)
     return Seq2SeqSummarizer(load_model(config.model), config.generation, config.batching)
+
+
+def with_input_limit(config: EvalConfig, described: dict[str, Any]) -> EvalConfig:
+    """``config`` with the input limit in force: the one the summarizer resolved (a model's own limit when none was given)."""
+    limit = described.get("max_input_tokens") or config.batching.max_input_tokens or DEFAULT_INPUT_LIMIT
+    return replace(config, batching=replace(config.batching, max_input_tokens=limit))
 
 
 def resume_key(config: EvalConfig, described: dict[str, Any]) -> dict[str, Any]:
@@ -279,6 +289,7 @@ def evaluate(
     torch.manual_seed(config.seed)
     summarizer = summarizer or load_summarizer(config)
     described = summarizer.describe()
+    config = with_input_limit(config, described)
     with tempfile.TemporaryDirectory(prefix="longsum-") as scratch, ExitStack() as guards:
         directory = output_dir if output_dir is not None else Path(scratch)
         peers = Peers(shard)
@@ -364,6 +375,7 @@ def evaluate(
             signature=eval_signature(config, described, library_versions()),
             warnings=_warnings(scored.counts, read_stats, log, summarizer.warnings, stats.kept_outside_run),
             predictions=kept,
+            fast_paths=list(described.get("fast_paths", [])) if config.batching.padding == "dynamic" else [],
         )
         if shard.is_main:
             metrics = result.to_dict()

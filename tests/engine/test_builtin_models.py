@@ -23,3 +23,16 @@ def test_builtin_loads_through_from_pretrained_with_a_sentencepiece_tokenizer():
     assert ids[-1] == tokenizer.eos_token_id and len(ids) > 3
     assert tokenizer.unk_token_id not in ids
     assert tokenizer.decode(ids, skip_special_tokens=True) == "the patients were treated with a new drug."
+
+
+def test_every_family_has_a_builtin_that_loads_as_that_family():
+    from longsum.engine.builtin_models import builtin_names
+    from longsum.engine.families import family_for
+
+    assert builtin_names() == [
+        "builtin", "builtin:tglobal", "builtin:local", "builtin:bart", "builtin:bigbird-pegasus", "builtin:led",
+        "builtin:pegasus-x",
+    ]
+    loaded = load_model(ModelSettings(model="builtin:pegasus-x"))
+    assert family_for(loaded.model.config).name == "pegasus-x"
+    assert loaded.tokenizer.decode(loaded.tokenizer("a new drug.").input_ids, skip_special_tokens=True) == "a new drug."

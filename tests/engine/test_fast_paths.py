@@ -1,7 +1,5 @@
 """Fast paths change speed, never outputs: each is compared with the stock transformers path."""
 
-import contextlib
-
 import pytest
 import torch
 
@@ -12,11 +10,9 @@ from longsum.config import (
     ModelSettings,
 )
 from longsum.engine.batching import Batch, Item
-from longsum.engine.fast_paths import (
-    beam_shared_cross_cache,
-    clamp_inf_sync_free,
-    fast_paths,
-)
+from longsum.engine.families import FAMILIES
+from longsum.engine.families.longt5 import clamp_inf_sync_free
+from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
 from longsum.engine.generation import Seq2SeqSummarizer
 from longsum.engine.loading import load_model
 from longsum.sources.documents import Document, iter_documents
@@ -33,6 +29,9 @@ def test_sync_free_clamp_equals_the_stock_check(values):
         limit = torch.finfo(hidden.dtype).max - 1000
         expected = torch.clamp(hidden, min=-limit, max=limit)
     assert torch.equal(clamp_inf_sync_free(hidden), expected)
+
+
+LONGT5_PATHS = FAMILIES["longt5"].fast_paths()
 
 
 def encoded(loaded, examples, count=4, limit=700):
@@ -59,7 +58,7 @@ def test_beam_search_with_one_cross_row_per_input_gives_identical_outputs(tiny_m
         common = dict(attention_mask=mask, max_length=40, num_beams=beams)
         stock = model.generate(encoder_outputs=BaseModelOutput(last_hidden_state=hidden), **common)
         cache = beam_shared_cross_cache(beams)
-        with fast_paths(model):
+        with fast_paths(model, LONGT5_PATHS):
             fast = model.generate(encoder_outputs=BaseModelOutput(last_hidden_state=hidden), cache=cache, **common)
     assert torch.equal(stock, fast)
     # One stored cross key row per input, not per beam.
@@ -76,21 +75,19 @@ def test_all_fast_paths_together_give_identical_outputs(tiny_model, examples, ha
     batch = Batch(tuple(Item(Document(i, str(i), "x", None), r, len(r)) for i, r in enumerate(rows)))
     summarizer = Seq2SeqSummarizer(loaded, GenerationSettings(max_length=16), BatchSettings())
     fast = summarizer.generate(batch)
-    from longsum.engine import generation
-
-    monkeypatch.setattr(generation, "fast_paths", lambda model: contextlib.nullcontext([]))
-    monkeypatch.setattr(generation, "beam_shared_cross_cache", lambda beams: None)
+    assert summarizer.fast_paths, "the self-check must keep LongT5's paths"
+    summarizer.fast_paths = []
     assert summarizer.generate(batch) == fast
 
 
 def test_fast_paths_engage_by_model_and_dtype_and_leave_no_trace(tiny_tglobal, tiny_local):
     tglobal = load_model(ModelSettings(model=str(tiny_tglobal))).model
-    with fast_paths(tglobal) as names:
+    with fast_paths(tglobal, [p for p in LONGT5_PATHS if p.serves(tglobal)]) as names:
         assert names == ["beam-shared-cross-attention", "chunked-transient-global-attention"]
         assert sum("forward" in vars(m) for m in tglobal.modules()) == 4  # 2 encoder + 2 decoder cross layers
     assert not any("forward" in vars(m) for m in tglobal.modules())
     local = load_model(ModelSettings(model=str(tiny_local))).model.half()
-    with fast_paths(local) as names:
+    with fast_paths(local, [p for p in LONGT5_PATHS if p.serves(local)]) as names:
         assert names == ["beam-shared-cross-attention", "chunked-local-attention", "sync-free-fp16-clamp"]
         assert sum("forward" in vars(m) for m in local.modules()) == 8  # 4 blocks, 2 local, 2 cross-attentions
     assert not any("forward" in vars(m) for m in local.modules())
@@ -111,10 +108,10 @@ def padded_batch(model, lengths):
 def test_chunked_encoder_attention_keeps_every_value(tiny_model, lengths, dtype, monkeypatch):
     from transformers.models.longt5.modeling_longt5 import _get_local_attention_mask
 
-    from longsum.engine import fast_paths as fastpaths
+    from longsum.engine.families import longt5
 
     # Small chunks, so that even the short cases are cut into several.
-    monkeypatch.setitem(fastpaths.SCORE_CHUNK_BYTES, "cpu", 1 << 20)
+    monkeypatch.setitem(longt5.SCORE_CHUNK_BYTES, "cpu", 1 << 20)
     model = load_model(ModelSettings(model=str(tiny_model))).model.to(dtype)
     encoder = model.get_encoder()
     attention = next(encoder.block[0].layer[0].children())
@@ -124,12 +121,12 @@ def test_chunked_encoder_attention_keeps_every_value(tiny_model, lengths, dtype,
     layer_mask = mask if model.config.encoder_attention_type != "local" else _get_local_attention_mask(mask, 128, ids.device)
     with torch.inference_mode():
         stock_out, stock_bias = type(attention).forward(attention, layer_input, layer_mask)[:2]
-        with fast_paths(model):
+        with fast_paths(model, LONGT5_PATHS):
             fast_out, fast_bias = attention(layer_input, mask=layer_mask)[:2]
             # Later layers take the bias the first one built.
             again, _ = attention(layer_input, mask=layer_mask, position_bias=fast_bias)
         stock_states = encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-        with fast_paths(model):
+        with fast_paths(model, LONGT5_PATHS):
             fast_states = encoder(input_ids=ids, attention_mask=mask).last_hidden_state
     assert torch.equal(fast_bias, stock_bias)
     assert torch.equal(fast_out, stock_out)

@@ -1,4 +1,4 @@
-from longsum.config import BatchSettings, DataSettings, EvalConfig, ScoreSettings
+from longsum.config import BatchSettings, DataSettings, EvalConfig, ModelSettings, ScoreSettings
 from longsum.results.signature import eval_signature, format_signature
 
 DESCRIBED = {
@@ -23,7 +23,7 @@ def test_eval_signature_names_everything_that_changes_the_number():
     )
     assert eval_signature(config, DESCRIBED, VERSIONS) == (
         "model:org/model@abc123|data:ccdv/pubmed-summarization:document/test|n:64|in:8192|pad:dynamic"
-        "|beams:2|maxlen:512|maxnew:none|minlen:0|lp:1.0|nrng:3|dtype:bf16|stem:yes|lsum:punkt-v1"
+        "|beams:2|maxlen:512|maxnew:none|minlen:0|lp:1.0|nrng:3|dtype:bf16|remote-code:no|stem:yes|lsum:punkt-v1"
         "|boot:500@0.95|seed:3|longsum:0.1.0|transformers:5.24.0|torch:2.13.0|rouge-score:0.1.2"
     )
 
@@ -32,3 +32,8 @@ def test_local_dataset_has_no_split_and_all_documents():
     config = EvalConfig(data=DataSettings(dataset="runs/docs.jsonl"))
     signature = eval_signature(config, DESCRIBED, VERSIONS)
     assert "|data:runs/docs.jsonl|n:all|" in signature
+
+
+def test_trusting_remote_code_is_in_the_signature():
+    config = EvalConfig(model=ModelSettings(model="ccdv/lsg-bart-base-16384-pubmed", trust_remote_code=True))
+    assert "|remote-code:yes|" in eval_signature(config, DESCRIBED, VERSIONS)

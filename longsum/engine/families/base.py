@@ -1,0 +1,125 @@
+"""What a model family is: its recipe quirks, input-position limit, fast paths and tiny test checkpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from longsum.errors import LongsumError
+
+#: The longest input longsum feeds any model unless told otherwise (the LongT5 PubMed recipe's limit).
+DEFAULT_INPUT_LIMIT = 16384
+
+
+@dataclass(frozen=True)
+class FastPath:
+    """A cheaper form of some transformers modules, declared for the model classes it was written and tested for.
+
+    Attributes:
+        name: recorded in metrics.json and the bench JSON when engaged.
+        model_classes: the ``type(model).__name__`` values it serves; any other class runs stock transformers.
+        targets: ``(module, replacement forward)`` pairs to patch on a loaded model (the forward takes the
+            module first).
+        applies: whether it serves this model instance (e.g. only in fp16).
+        beam_cache: whether it needs longsum's beam-shared cross-attention cache to take effect.
+    """
+
+    name: str
+    model_classes: tuple[str, ...]
+    targets: Callable[[Any], list[tuple[Any, Callable[..., Any]]]]
+    applies: Callable[[Any], bool] = lambda model: True
+    beam_cache: bool = False
+
+    def serves(self, model: Any) -> bool:
+        """Whether this path was written for ``model``'s class and applies to it."""
+        return type(model).__name__ in self.model_classes and self.applies(model)
+
+
+class Family:
+    """A model family's defaults; each family module subclasses it and overrides what differs.
+
+    Attributes:
+        name: the family's registry key, recorded with every result.
+        model_types: the ``config.model_type`` values it serves.
+        limit_keys: config attributes naming the encoder's position limit, first found wins.
+        padding_sensitive: whether the family's outputs change when an input is padded (so its fidelity
+            reference is each document alone, unpadded).
+        builtin: the ``builtin:`` name of its tiny random checkpoint, if it has one.
+    """
+
+    name = "generic"
+    model_types: tuple[str, ...] = ()
+    limit_keys: tuple[str, ...] = ("max_position_embeddings",)
+    padding_sensitive = False
+    builtin: str | None = None
+
+    def position_limit(self, config: Any) -> int | None:
+        """The most input positions the encoder supports, as its config states it; ``None`` when unbounded."""
+        for key in self.limit_keys:
+            value = getattr(config, key, None)
+            if isinstance(value, int) and value > 0:
+                return value
+        return None
+
+    def encoder_inputs(self, input_ids: Any, attention_mask: Any) -> dict[str, Any]:
+        """Extra encoder arguments the family's model card passes beside ids and mask (none by default)."""
+        return {}
+
+    def fast_paths(self) -> tuple[FastPath, ...]:
+        """The fast paths written for this family's models."""
+        return ()
+
+    def build_tiny(self, tokenizer: Any) -> Any:
+        """A tiny random model of this family for ``tokenizer``'s vocabulary (only families with a ``builtin``)."""
+        raise NotImplementedError(f"no tiny {self.name} model")
+
+
+FAMILIES: dict[str, Family] = {}
+
+
+def register(family: type[Family]) -> type[Family]:
+    """Class decorator: add one instance of ``family`` to the registry under its name."""
+    FAMILIES[family.name] = family()
+    return family
+
+
+def family_for(config: Any) -> Family:
+    """The family serving ``config.model_type``; the generic family (stock transformers) for any other."""
+    for family in FAMILIES.values():
+        if config.model_type in family.model_types:
+            return family
+    return FAMILIES["generic"]
+
+
+#: Random BART-style weights at the default ``init_std`` (0.02) give the same summary for every input; at
+#: this scale the summaries depend on the input, which the fidelity tests need to mean anything.
+TINY_INIT_STD = 0.5
+
+
+def special_ids(tokenizer: Any) -> dict[str, Any]:
+    """Config special-token ids for a tiny model on longsum's T5-style tokenizer: no <s>, decoding starts at <pad>."""
+    return {
+        "pad_token_id": tokenizer.pad_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+        "bos_token_id": None,
+        "decoder_start_token_id": tokenizer.pad_token_id,
+        "forced_eos_token_id": None,
+    }
+
+
+def input_limit(family: Family, config: Any, requested: int | None) -> int:
+    """The input limit in force: ``requested``, else the smaller of 16,384 and the model's own position limit.
+
+    Raises:
+        LongsumError: ``requested`` exceeds the model's position limit (it would fail deep in the model).
+    """
+    own = family.position_limit(config)
+    if requested is None:
+        return min(DEFAULT_INPUT_LIMIT, own) if own else DEFAULT_INPUT_LIMIT
+    if own is not None and requested > own:
+        raise LongsumError(
+            f"--max-input-tokens {requested} is more than this {family.name} model's {own} input positions; "
+            f"use at most {own}, or leave it out to use the model's limit"
+        )
+    return requested

@@ -1,0 +1,38 @@
+"""BigBird-Pegasus: block-sparse encoder attention, which transformers swaps for full attention on short inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from longsum.engine.families.base import TINY_INIT_STD, Family, register, special_ids
+
+
+@register
+class BigBirdPegasus(Family):
+    """BigBird-Pegasus: limit ``max_position_embeddings`` (4,096 on the hub); its outputs depend on padding.
+
+    Block-sparse attention picks its blocks from the padded length (and falls back to full attention
+    below ``(5 + 2 x random blocks) x block size`` tokens), so one input padded in a batch is attended
+    differently from the same input alone: longsum's reference is each document alone, unpadded, and
+    ``--padding max-length --batch-size 2`` reproduces the padded recipe.
+    """
+
+    name = "bigbird-pegasus"
+    model_types = ("bigbird_pegasus",)
+    padding_sensitive = True
+    builtin = "builtin:bigbird-pegasus"
+
+    def build_tiny(self, tokenizer: Any) -> Any:
+        """A 2+2-layer BigBird-Pegasus with 16-token blocks, so block-sparse attention engages from 144 tokens."""
+        from transformers import (
+            BigBirdPegasusConfig,
+            BigBirdPegasusForConditionalGeneration,
+        )
+
+        config = BigBirdPegasusConfig(
+            vocab_size=len(tokenizer), d_model=64, encoder_layers=2, decoder_layers=2,
+            encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=128, decoder_ffn_dim=128,
+            max_position_embeddings=4096, attention_type="block_sparse", block_size=16, num_random_blocks=2,
+            **special_ids(tokenizer), init_std=TINY_INIT_STD,
+        )
+        return BigBirdPegasusForConditionalGeneration(config)

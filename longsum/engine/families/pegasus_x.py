@@ -1,0 +1,28 @@
+"""Pegasus-X: block-local attention with global tokens; inputs are padded to the block size inside the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from longsum.engine.families.base import TINY_INIT_STD, Family, register, special_ids
+
+
+@register
+class PegasusX(Family):
+    """Pegasus-X: limit ``max_position_embeddings`` (16,384 on the hub)."""
+
+    name = "pegasus-x"
+    model_types = ("pegasus_x",)
+    builtin = "builtin:pegasus-x"
+
+    def build_tiny(self, tokenizer: Any) -> Any:
+        """A 2+2-layer Pegasus-X with 16-token blocks and 4 global tokens, so short tests cross blocks."""
+        from transformers import PegasusXConfig, PegasusXForConditionalGeneration
+
+        config = PegasusXConfig(
+            vocab_size=len(tokenizer), d_model=64, encoder_layers=2, decoder_layers=2,
+            encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=128, decoder_ffn_dim=128,
+            max_position_embeddings=16384, block_size=16, num_global_tokens=4, stagger_local_blocks=True,
+            **special_ids(tokenizer), init_std=TINY_INIT_STD,
+        )
+        return PegasusXForConditionalGeneration(config)
