@@ -241,12 +241,16 @@ def eval_command(
         )
         _quiet_libraries()
         from longsum.results.html_report import check_report_path
+        from longsum.results.run_lock import hold_run_directory
         from longsum.results.terminal import RichProgress, render_metrics, stderr
         from longsum.runs.evaluation import evaluate, load_summarizer
         from longsum.sources.documents import count_documents
 
         # Before the model loads: a bad path should not cost minutes of loading first.
         check_report_path(report)
+        if output_dir is not None and shard.is_main:
+            # Likewise a second run into a directory in use; held until this process ends.
+            hold_run_directory(output_dir)
         with stderr.status(f"loading {engine.model}"):
             summarizer = load_summarizer(config)
         total = count_documents(config.data)

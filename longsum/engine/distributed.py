@@ -55,10 +55,3 @@ def local_device(requested: str, shard: Shard) -> str:
         return requested
     return f"cuda:{int(os.environ.get('LOCAL_RANK', shard.rank)) % torch.cuda.device_count()}"
 
-
-def barrier() -> None:
-    """Wait for every process (nothing to wait for without a process group)."""
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()

@@ -43,7 +43,7 @@ class Peers:
             return
         self._failed_here = True
         try:
-            self.store.compare_set(self.prefix + "failed", "", f"rank {self.shard.rank}: {reason}")
+            self.store.compare_set(self.prefix + "failed", "", f"rank {self.shard.rank} failed: {reason}")
         except Exception:  # the store went away with another process: they are stopping already
             pass
 

@@ -28,7 +28,7 @@ from longsum.runs.scoring import RecordCounts, ScoredRecords, score_records
 from longsum.metrics.aggregation import Aggregate
 from longsum.results.signature import eval_signature
 from longsum.engine.distributed import Shard
-from longsum.engine.peers import Peers
+from longsum.engine.peers import PeerFailed, Peers
 from longsum.results.run_lock import run_lock
 from longsum.sources.fingerprint import dataset_fingerprint
 from longsum.results.storage import (
@@ -215,7 +215,7 @@ def _finished_work_kept(output_dir: Path | None) -> Iterator[None]:
     try:
         yield
     except LongsumError as err:
-        if output_dir is None:
+        if output_dir is None or isinstance(err, PeerFailed):  # the failing process's own line says it already
             raise
         raise LongsumError(
             f"{err}; the finished predictions are kept in {output_dir}: continue with --resume", err.exit_code

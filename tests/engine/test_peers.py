@@ -34,7 +34,7 @@ def test_a_waiting_process_stops_within_a_poll_of_the_first_failure(ranks):
             raise LongsumError("out of device memory on a single document")
     main.arrive("generated")
     start = time.monotonic()
-    with pytest.raises(PeerFailed, match="rank 0 stopped because rank 1: out of device memory"):
+    with pytest.raises(PeerFailed, match="rank 0 stopped because rank 1 failed: out of device memory"):
         main.wait("generated", 2)
     assert time.monotonic() - start < 2
 
@@ -45,7 +45,7 @@ def test_only_the_first_failure_is_kept_and_bugs_keep_their_type(ranks):
         with main.failing():
             1 / 0
     other.fail("later")
-    with pytest.raises(PeerFailed, match="rank 1 stopped because rank 0: ZeroDivisionError: division by zero"):
+    with pytest.raises(PeerFailed, match="rank 1 stopped because rank 0 failed: ZeroDivisionError: division by zero"):
         other.check()
 
 
