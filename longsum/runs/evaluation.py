@@ -20,6 +20,7 @@ from longsum.results.provenance import environment, library_versions
 from longsum.errors import LongsumError
 from longsum.engine.generation import BatchRunner, Progress, RunnerStats, Seq2SeqSummarizer, Summarizer
 from longsum.results.html_report import check_report_path, write_report
+from longsum.runs.metric_modules import LoadedMetric, compute_metric_modules, load_metric_modules
 from longsum.runs.scoring import RecordCounts, ScoredRecords, score_records
 from longsum.metrics.aggregation import Aggregate
 from longsum.results.signature import eval_signature
@@ -61,6 +62,8 @@ class EvalResult:
     signature: str
     warnings: list[str] = field(default_factory=list)
     predictions: list[PredictionRecord] = field(default_factory=list, repr=False)
+    #: Results of the ``--metric`` modules by name (``runs.metric_modules.compute_metric_modules``).
+    evaluate_metrics: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rouge(self) -> dict[str, Aggregate]:
@@ -95,6 +98,7 @@ class EvalResult:
             "model": self.summarizer,
             "environment": self.environment,
             "signature": self.signature,
+            **({"evaluate": self.evaluate_metrics} if self.evaluate_metrics else {}),
         }
 
 
@@ -181,6 +185,7 @@ def evaluate(
     force: bool = False,
     shard: Shard | None = None,
     report: Path | None = None,
+    metric_modules: list[LoadedMetric] | None = None,
 ) -> EvalResult:
     """Summarize the dataset ``config`` names and score it with ROUGE.
 
@@ -200,6 +205,7 @@ def evaluate(
         shard: this process's share of a distributed run (default: the whole dataset). Each process
             appends to its own part file; the main one merges the parts once all are done.
         report: also write the HTML report here (the main process only).
+        metric_modules: the loaded ``config.scoring.metrics``; loaded here, before the model, when ``None``.
 
     Raises:
         LongsumError: the model or dataset cannot be loaded, the settings do not fit them, or
@@ -214,6 +220,8 @@ def evaluate(
     if shard.distributed and output_dir is None:
         raise LongsumError("a run over several processes needs --output-dir, on storage they all share")
     torch.manual_seed(config.seed)
+    if metric_modules is None:
+        metric_modules = load_metric_modules(config.scoring.metrics)
     summarizer = summarizer or load_summarizer(config)
     described = summarizer.describe()
     with tempfile.TemporaryDirectory(prefix="longsum-") as scratch:
@@ -274,9 +282,11 @@ def evaluate(
             merge_predictions(_prediction_files(directory), order, directory / PREDICTIONS)
             shutil.rmtree(directory / PARTS, ignore_errors=True)
             scored = score_records(iter_predictions(directory / PREDICTIONS), config.scoring)
+            extra, metric_warnings = compute_metric_modules(metric_modules, iter_predictions(directory / PREDICTIONS))
         else:
             # The main process scores the merged predictions; the others only report their own work.
             scored = ScoredRecords(RecordCounts())
+            extra, metric_warnings = {}, []
         kept = list(iter_predictions(directory / PREDICTIONS)) if keep_predictions and shard.is_main else []
         result = EvalResult(
             scored=scored,
@@ -286,8 +296,9 @@ def evaluate(
             summarizer=described,
             environment=environment(str(described.get("device", "cpu"))),
             signature=eval_signature(config, described, library_versions()),
-            warnings=_warnings(scored.counts, read_stats, log, summarizer.warnings),
+            warnings=_warnings(scored.counts, read_stats, log, summarizer.warnings) + metric_warnings,
             predictions=kept,
+            evaluate_metrics=extra,
         )
         if shard.is_main:
             metrics = result.to_dict()
