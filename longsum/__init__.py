@@ -27,6 +27,10 @@ _LAZY = {
     "OracleSummarizer": "longsum.engine.baselines",
     "document_stats": "longsum.metrics.summary_stats",
     "write_report": "longsum.results.html_report",
+    "ROUGE_MODULE": "longsum.metrics.evaluate_metrics",
+    "build_table": "longsum.runs.table",
+    "write_model_index": "longsum.results.model_card",
+    "PRESETS": "longsum.sources.presets",
 }
 
 __all__ = ["__version__", *_LAZY]

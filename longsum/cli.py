@@ -198,6 +198,14 @@ BootstrapOpt = Annotated[int, typer.Option("--bootstrap-samples", help="Resample
 ReportOpt = Annotated[
     Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report (scores, length analysis, examples).")
 ]
+ModelIndexOpt = Annotated[
+    Optional[Path],
+    typer.Option("--model-index", help="Also write the Hugging Face model-index block: a .yaml file, or a model card README.md to update."),
+]
+MetricOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--metric", help="An evaluate metric beside ROUGE: hub id, or a local module (.py file or folder); repeatable."),
+]
 
 
 @app.command("eval")
@@ -220,6 +228,8 @@ def eval_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print the metrics JSON instead of the table.")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of torch and of the bootstrap.")] = 0,
     report: ReportOpt = None,
+    metric: MetricOpt = None,
+    model_index: ModelIndexOpt = None,
 ) -> None:
     """Summarize a dataset with a model (or a baseline: lead-K, oracle) and report ROUGE-1/2/L/Lsum.
 
@@ -236,18 +246,22 @@ def eval_command(
             data=DataSettings(dataset, split, text_column, summary_column, id_column, limit, skip_bad_records),
             generation=engine.generation_settings(),
             batching=engine.batch_settings(),
-            scoring=ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed),
+            scoring=ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed, metrics=tuple(metric or ())),
             seed=seed,
         )
         _quiet_libraries()
         from longsum.results.html_report import check_report_path
+        from longsum.results.model_card import check_model_index_path, write_model_index
         from longsum.results.run_lock import hold_run_directory
         from longsum.results.terminal import RichProgress, render_metrics, stderr
         from longsum.runs.evaluation import evaluate, load_summarizer
+        from longsum.runs.metric_modules import load_metric_modules
         from longsum.sources.documents import count_documents
 
         # Before the model loads: a bad path should not cost minutes of loading first.
         check_report_path(report)
+        check_model_index_path(model_index)
+        metric_modules = load_metric_modules(config.scoring.metrics)
         if output_dir is not None and shard.is_main:
             # Likewise a second run into a directory in use; held until this process ends.
             hold_run_directory(output_dir)
@@ -258,7 +272,7 @@ def eval_command(
             with terminate_as_interrupt(), RichProgress(total, shown=shard.is_main) as progress:
                 result = evaluate(
                     config, output_dir=output_dir, summarizer=summarizer, progress=progress, resume=resume,
-                    force=force, shard=shard, report=report,
+                    force=force, shard=shard, report=report, metric_modules=metric_modules,
                 )
         except Interrupted as stop:
             if output_dir is not None:
@@ -269,6 +283,8 @@ def eval_command(
             return
         for warning in result.warnings:
             stderr.print(f"warning: {warning}", markup=False, highlight=False)
+        if model_index is not None:
+            write_model_index(model_index, result.to_dict(), config.to_dict()["data"], str(result.summarizer.get("model")))
         render_metrics(result.to_dict(), as_json=json_output)
 
 
@@ -389,14 +405,24 @@ def score_command(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
     json_output: Annotated[bool, typer.Option("--json", help="Print the metrics JSON instead of the table.")] = False,
     report: ReportOpt = None,
+    metric: MetricOpt = None,
+    model_index: ModelIndexOpt = None,
 ) -> None:
     """ROUGE of stored predictions, without a model: the same metrics, CIs and JSON as eval."""
     with user_errors():
-        from longsum.results.terminal import render_metrics
+        from longsum.results.model_card import check_model_index_path, stored_run, write_model_index
+        from longsum.results.terminal import render_metrics, stderr
         from longsum.runs.scoring import score_file
 
-        scoring = ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed)
-        render_metrics(score_file(predictions, references, scoring, report), as_json=json_output)
+        scoring = ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed, metrics=tuple(metric or ()))
+        check_model_index_path(model_index)
+        run = stored_run(predictions) if model_index is not None else None
+        metrics = score_file(predictions, references, scoring, report)
+        if model_index is not None and run is not None:
+            write_model_index(model_index, metrics, *run)
+        for warning in metrics.get("warnings", []):
+            stderr.print(f"warning: {warning}", markup=False, highlight=False)
+        render_metrics(metrics, as_json=json_output)
 
 
 @app.command("compare")

@@ -151,6 +151,7 @@ class ScoreSettings:
         bootstrap_samples: resamples for the confidence interval.
         confidence: width of the interval (0.95 for a 95% CI).
         seed: seed of the bootstrap's ``numpy.random.default_rng``.
+        metrics: ``evaluate`` metric modules computed beside ROUGE (hub ids or local module paths).
     """
 
     use_stemmer: bool = False
@@ -158,6 +159,7 @@ class ScoreSettings:
     bootstrap_samples: int = 1000
     confidence: float = 0.95
     seed: int = 0
+    metrics: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _require(

@@ -18,6 +18,9 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["LONGSUM_CACHE"] = str(tmp_path_factory.mktemp("longsum-cache"))
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    # evaluate copies metric modules into, and keeps its files under, these: per session, never the user's.
+    for name in ("HF_MODULES_CACHE", "HF_EVALUATE_CACHE", "HF_METRICS_CACHE"):
+        os.environ[name] = str(tmp_path_factory.mktemp(name.lower()))
 
 
 def _build(tmp_path_factory: pytest.TempPathFactory, attention: str) -> Path:
@@ -68,3 +71,42 @@ def pubmed_sample() -> Path:
     if not PUBMED_SAMPLE.exists():
         pytest.skip("../shared/data/pubmed-sample.jsonl is not here")
     return PUBMED_SAMPLE
+
+
+#: An ``evaluate`` metric module written by the tests: the share of reference words found in the prediction.
+WORD_OVERLAP = """\"\"\"Word overlap: the share of reference words that occur in the prediction.\"\"\"
+import datasets
+import evaluate
+
+
+class WordOverlap(evaluate.Metric):
+    def _info(self):
+        return evaluate.MetricInfo(
+            description="word overlap", citation="", inputs_description="predictions, references",
+            features=datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Value("string")}),
+        )
+
+    def _compute(self, predictions, references):
+        shares = []
+        for p, r in zip(predictions, references):
+            words = r.split()
+            shares.append(sum(w in set(p.split()) for w in words) / max(1, len(words)))
+        return {"overlap": sum(shares) / max(1, len(shares)), "per_document": shares}
+"""
+
+
+@pytest.fixture
+def metric_module(tmp_path: Path) -> Path:
+    """A local ``evaluate`` metric module, as a folder holding word_overlap/word_overlap.py."""
+    folder = tmp_path / "word_overlap"
+    folder.mkdir()
+    (folder / "word_overlap.py").write_text(WORD_OVERLAP, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def failing_metric_module(tmp_path: Path) -> Path:
+    """A metric module that loads but raises when it computes."""
+    path = tmp_path / "fails_to_compute.py"
+    path.write_text(WORD_OVERLAP.replace("        shares = []", "        raise RuntimeError('no GPU for this metric')"), encoding="utf-8")
+    return path

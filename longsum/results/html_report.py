@@ -18,7 +18,7 @@ from longsum.errors import LongsumError
 from longsum.metrics.rouge import DocumentScores
 from longsum.metrics.summary_stats import side_values
 from longsum.results.storage import PredictionRecord, write_text_atomic
-from longsum.results.terminal import STATISTIC_ROWS
+from longsum.results.terminal import STATISTIC_ROWS, evaluate_rows
 
 PALETTE = ("#3b6fb6", "#e08a2e", "#4a9a5b", "#b5473e")
 #: Plot geometry in SVG user units: the drawing area and the margins for axis labels.
@@ -151,7 +151,7 @@ def build_report(
     )
     return environment.get_template("report.html.j2").render(
         metrics=metrics, best=best, worst=worst, bucket_chart=bucket_chart, histograms=histograms,
-        statistic_rows=STATISTIC_ROWS, created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        statistic_rows=STATISTIC_ROWS, evaluate_rows=evaluate_rows, created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 

@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-LIBRARIES = ("longsum", "torch", "transformers", "datasets", "tokenizers", "rouge-score", "nltk", "numpy")
+LIBRARIES = ("longsum", "torch", "transformers", "datasets", "tokenizers", "rouge-score", "nltk", "numpy", "evaluate")
 
 
 def library_versions() -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from longsum.config import EvalConfig, ScoreSettings
+from longsum.metrics.evaluate_metrics import metric_spec
 from longsum.metrics.sentences import splitter_id
 from longsum.results.provenance import library_versions
 from longsum.sources.documents import data_label
@@ -62,8 +63,19 @@ def eval_signature(config: EvalConfig, described: dict[str, Any], versions: dict
             "transformers": versions.get("transformers"),
             "torch": versions.get("torch"),
             "rouge-score": versions.get("rouge-score"),
+            **metric_fields(scoring, versions),
         }
     )
+
+
+def metric_fields(scoring: ScoreSettings, versions: dict[str, str]) -> dict[str, str]:
+    """The ``--metric`` modules (with a local module's content hash) and evaluate's version; none without them."""
+    if not scoring.metrics:
+        return {}
+    return {
+        "metrics": ",".join(metric_spec(m).signature_id() for m in scoring.metrics),
+        "evaluate": versions.get("evaluate", "missing"),
+    }
 
 
 def score_signature(source: str, documents: int, scoring: ScoreSettings, extra: dict[str, Any] | None = None) -> str:
@@ -80,5 +92,6 @@ def score_signature(source: str, documents: int, scoring: ScoreSettings, extra: 
             "seed": scoring.seed,
             "longsum": versions.get("longsum"),
             "rouge-score": versions.get("rouge-score"),
+            **metric_fields(scoring, versions),
         }
     )

@@ -151,6 +151,8 @@ def render_metrics(metrics: dict[str, Any], as_json: bool = False) -> None:
             f"{statistics['repetitive_threshold']:.0%} repeated trigrams) {statistics['repetitive_predictions']:.1%}",
             markup=False, highlight=False,
         )
+    if metrics.get("evaluate"):
+        stdout.print(evaluate_table(metrics["evaluate"]))
     for line in summary_lines(metrics):
         stdout.print(line, markup=False, highlight=False, soft_wrap=True)
 
@@ -227,3 +229,28 @@ def render_presets(presets: list[Any], as_json: bool = False) -> None:
         source = p.dataset + (f" @ {p.revision}" if p.revision else "")
         table.add_row(p.name, source, p.split, f"{p.text_column} / {p.summary_column}", p.description)
     stdout.print(table)
+
+
+def evaluate_rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(metric, result key, shown value) for each ``--metric`` result; a per-document list shows its mean."""
+    rows = []
+    for name, entry in results.items():
+        for key, value in entry["results"].items():
+            if isinstance(value, float):
+                shown = f"{value:.4f}"
+            elif isinstance(value, list) and value and all(isinstance(v, (int, float)) for v in value):
+                shown = f"{sum(value) / len(value):.4f} (mean of {len(value)})"
+            else:
+                shown = str(value)
+            rows.append((name, key, shown))
+    return rows
+
+
+def evaluate_table(results: dict[str, Any]) -> Table:
+    """The ``--metric`` results as a table."""
+    table = Table(title="evaluate metrics", title_justify="left")
+    for name in ("metric", "result", "value"):
+        table.add_column(name, justify="right" if name == "value" else "left")
+    for row in evaluate_rows(results):
+        table.add_row(*row)
+    return table

@@ -24,6 +24,7 @@ from longsum.results.provenance import environment, library_versions
 from longsum.errors import LongsumError
 from longsum.engine.generation import BatchRunner, Progress, RunnerStats, Seq2SeqSummarizer, Summarizer
 from longsum.results.html_report import check_report_path, write_report
+from longsum.runs.metric_modules import LoadedMetric, compute_metric_modules, load_metric_modules
 from longsum.runs.scoring import RecordCounts, ScoredRecords, score_records
 from longsum.metrics.aggregation import Aggregate
 from longsum.results.signature import eval_signature
@@ -72,6 +73,8 @@ class EvalResult:
     predictions: list[PredictionRecord] = field(default_factory=list, repr=False)
     #: The fast paths engaged on the model (none in ``--padding max-length``, which runs the recipe unchanged).
     fast_paths: list[str] = field(default_factory=list)
+    #: Results of the ``--metric`` modules by name (``runs.metric_modules.compute_metric_modules``).
+    evaluate_metrics: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rouge(self) -> dict[str, Aggregate]:
@@ -108,6 +111,7 @@ class EvalResult:
             "model": self.summarizer,
             "environment": self.environment,
             "signature": self.signature,
+            **({"evaluate": self.evaluate_metrics} if self.evaluate_metrics else {}),
         }
 
 
@@ -254,6 +258,7 @@ def evaluate(
     force: bool = False,
     shard: Shard | None = None,
     report: Path | None = None,
+    metric_modules: list[LoadedMetric] | None = None,
 ) -> EvalResult:
     """Summarize the dataset ``config`` names and score it with ROUGE.
 
@@ -273,6 +278,7 @@ def evaluate(
         shard: this process's share of a distributed run (default: the whole dataset). Each process
             appends to its own part file; the main one merges the parts once all are done.
         report: also write the HTML report here (the main process only).
+        metric_modules: the loaded ``config.scoring.metrics``; loaded here, before the model, when ``None``.
 
     Raises:
         LongsumError: the model or dataset cannot be loaded, the settings do not fit them, or
@@ -287,6 +293,8 @@ def evaluate(
     if shard.distributed and output_dir is None:
         raise LongsumError("a run over several processes needs --output-dir, on storage they all share")
     torch.manual_seed(config.seed)
+    if metric_modules is None:
+        metric_modules = load_metric_modules(config.scoring.metrics)
     summarizer = summarizer or load_summarizer(config)
     described = summarizer.describe()
     config = with_input_limit(config, described)
@@ -361,9 +369,11 @@ def evaluate(
             stats.kept_outside_run = merge_predictions(_prediction_files(directory), order, directory / PREDICTIONS)
             shutil.rmtree(directory / PARTS, ignore_errors=True)
             scored = score_records(this_run(), config.scoring)
+            extra, metric_warnings = compute_metric_modules(metric_modules, this_run())
         else:
             # The main process scores the merged predictions; the others only report their own work.
             scored = ScoredRecords(RecordCounts())
+            extra, metric_warnings = {}, []
         kept = list(this_run()) if keep_predictions and shard.is_main else []
         result = EvalResult(
             scored=scored,
@@ -373,9 +383,11 @@ def evaluate(
             summarizer=described,
             environment=environment(str(described.get("device", "cpu"))),
             signature=eval_signature(config, described, library_versions()),
-            warnings=_warnings(scored.counts, read_stats, log, summarizer.warnings, stats.kept_outside_run),
+            warnings=_warnings(scored.counts, read_stats, log, summarizer.warnings, stats.kept_outside_run)
+            + metric_warnings,
             predictions=kept,
             fast_paths=list(described.get("fast_paths", [])) if config.batching.padding == "dynamic" else [],
+            evaluate_metrics=extra,
         )
         if shard.is_main:
             metrics = result.to_dict()

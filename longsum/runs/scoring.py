@@ -18,6 +18,7 @@ from longsum.metrics.rouge import ROUGE_TYPES, DocumentScores, RougeScorer
 from longsum.metrics.aggregation import Aggregate, aggregate
 from longsum.results.signature import score_signature
 from longsum.results.storage import PREDICTIONS, PredictionRecord
+from longsum.runs.metric_modules import compute_metric_modules, load_metric_modules
 
 #: Field names tried, in order, in a JSON Lines file of predictions not written by longsum.
 PREDICTION_FIELDS = ("prediction", "summary", "output", "generated", "hypothesis")
@@ -165,11 +166,15 @@ def score_file(
         LongsumError: the files are missing or malformed.
     """
     check_report_path(report)
+    modules = load_metric_modules(scoring.metrics)
     scored = score_records(iter_pairs(predictions, references), scoring)
+    extra, warnings = compute_metric_modules(modules, iter_pairs(predictions, references))
     metrics = {
         **scored.to_dict(),
         "config": {"scoring": asdict(scoring), "predictions": str(predictions), "references": str(references) if references else None},
         "signature": score_signature(str(predictions), scored.counts.documents, scoring),
+        **({"evaluate": extra} if extra else {}),
+        **({"warnings": warnings} if warnings else {}),
     }
     if report is not None:
         write_report(report, metrics, iter_pairs(predictions, references), scored.scores)

@@ -1,2 +1,2 @@
-"""Documents in: local files (JSON Lines, JSON, CSV, Parquet, text folders) and hub datasets, streamed
-record by record with their columns detected. Imports only ``longsum.config`` and ``longsum.errors``."""
+"""Documents in: local files (JSON Lines, JSON, CSV, Parquet, text folders), hub datasets, hub-layout folders
+and the named benchmark presets, streamed record by record with their columns detected. Imports only ``longsum.config`` and ``longsum.errors``."""

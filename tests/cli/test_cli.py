@@ -113,3 +113,15 @@ def test_baseline_eval_and_score_write_reports(examples, tmp_path):
     assert again.exit_code == 0, again.output
     for page in (run_dir / "report.html", tmp_path / "again.html"):
         assert 'id="by-length"' in page.read_text(encoding="utf-8")
+
+
+def test_real_subprocess_metric_table_and_datasets(examples, metric_module, tmp_path):
+    run_dir = tmp_path / "lead-1"
+    ok = run_module("eval", "--model", "lead-1", "--dataset", str(examples), "--output-dir", str(run_dir),
+                    "--bootstrap-samples", "20", "--metric", str(metric_module), "--json")
+    assert ok.returncode == 0, ok.stderr
+    assert "word_overlap" in json.loads(ok.stdout)["evaluate"]
+    table = run_module("table", str(run_dir), "--format", "csv", "--samples", "20")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[1].startswith("lead-1,lead-1,")
+    assert "multinews" in run_module("datasets").stdout
