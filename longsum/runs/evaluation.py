@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from longsum.metrics.summary_stats import document_stats
 from longsum.engine.baselines import is_baseline, load_baseline
 from longsum.engine.batching import Item, Limits, prefetch, windows
 from longsum.config import EvalConfig
@@ -19,6 +18,8 @@ from longsum.sources.documents import Document, ReadStats, iter_documents
 from longsum.results.provenance import environment, library_versions
 from longsum.errors import LongsumError
 from longsum.engine.generation import BatchRunner, Progress, RunnerStats, Seq2SeqSummarizer, Summarizer
+from longsum.engine.timing import PhaseTimes
+from longsum.runs.records import BackgroundRecords
 from longsum.results.html_report import check_report_path, write_report
 from longsum.runs.scoring import RecordCounts, ScoredRecords, score_records
 from longsum.metrics.aggregation import Aggregate
@@ -61,6 +62,8 @@ class EvalResult:
     signature: str
     warnings: list[str] = field(default_factory=list)
     predictions: list[PredictionRecord] = field(default_factory=list, repr=False)
+    #: Seconds per phase, main thread and overlapped (``PhaseTimes.to_dict``), up to scoring.
+    time_breakdown: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rouge(self) -> dict[str, Aggregate]:
@@ -90,6 +93,7 @@ class EvalResult:
             "bad_records": s.bad_records,
             "seconds": self.seconds,
             "docs_per_second": self.docs_per_second,
+            "time_breakdown": self.time_breakdown,
             "warnings": self.warnings,
             "config": self.config,
             "model": self.summarizer,
@@ -228,10 +232,12 @@ def evaluate(
         own_file = directory / PARTS / f"part-{shard.rank}.jsonl" if shard.distributed else directory / PREDICTIONS
         log = PredictionLog(own_file, resume=resume)
         order: list[str] = []
+        phases = PhaseTimes()
 
         def pending_items() -> Iterator[Item]:
             source = iter_documents(config.data, stats=read_stats) if documents is None else documents
-            for position, doc in enumerate(source):
+            # Runs on the prefetch thread, beside the model.
+            for position, doc in enumerate(phases.iterate(source, "reading_tokenizing", overlapped=True)):
                 order.append(doc.id)
                 if doc.id in done:
                     stats.resumed_documents += 1
@@ -241,7 +247,8 @@ def evaluate(
                 if not doc.text.strip():
                     yield Item(doc=doc, input_ids=[], source_tokens=0)
                     continue
-                ids, source_tokens = summarizer.encode(doc.text)
+                with phases.timed("reading_tokenizing", overlapped=True):
+                    ids, source_tokens = summarizer.encode(doc.text)
                 yield Item(doc=doc, input_ids=ids, source_tokens=source_tokens)
 
         batching = config.batching
@@ -255,25 +262,25 @@ def evaluate(
         splitter = config.scoring.sentence_splitter
         start = time.perf_counter()
         try:
-            for window in prefetch(windows(pending_items(), batching.sort_window)):
-                for finished in runner.run_window(window):
-                    log.append(
-                        PredictionRecord(
-                            item.doc.id, output.text, item.doc.reference, item.length, item.truncated,
-                            document_stats(item.doc.text, output.text, item.doc.reference, splitter),
-                        )
-                        for item, output in finished
-                    )
-                    stats.generated_documents += len(finished)
+            with BackgroundRecords(log, splitter, phases) as records:
+                incoming = phases.iterate(prefetch(windows(pending_items(), batching.sort_window)), "waiting_for_documents")
+                for window in incoming:
+                    for finished in runner.run_window(window):
+                        records.submit(finished)
+                        stats.generated_documents += len(finished)
         finally:
             log.close()
         seconds = time.perf_counter() - start
+        phases.add("encoding", stats.runner.encode_seconds)
+        phases.add("decoding", stats.runner.decode_seconds)
         stats.bad_records = read_stats.bad_records
         barrier()
         if shard.is_main:
-            merge_predictions(_prediction_files(directory), order, directory / PREDICTIONS)
-            shutil.rmtree(directory / PARTS, ignore_errors=True)
-            scored = score_records(iter_predictions(directory / PREDICTIONS), config.scoring)
+            with phases.timed("writing"):
+                merge_predictions(_prediction_files(directory), order, directory / PREDICTIONS)
+                shutil.rmtree(directory / PARTS, ignore_errors=True)
+            with phases.timed("scoring"):
+                scored = score_records(iter_predictions(directory / PREDICTIONS), config.scoring)
         else:
             # The main process scores the merged predictions; the others only report their own work.
             scored = ScoredRecords(RecordCounts())
@@ -288,6 +295,7 @@ def evaluate(
             signature=eval_signature(config, described, library_versions()),
             warnings=_warnings(scored.counts, read_stats, log, summarizer.warnings),
             predictions=kept,
+            time_breakdown=phases.to_dict(time.perf_counter() - start),
         )
         if shard.is_main:
             metrics = result.to_dict()
