@@ -302,10 +302,17 @@ def bench_command(
     max_regression: Annotated[float, typer.Option("--max-regression", help="Allowed fall in docs/s below --baseline.")] = 0.10,
     min_speedup: Annotated[Optional[float], typer.Option("--min-speedup", help="Exit 1 when the speed-up over the docs recipe, timed in this run, is below X (implies --compare-recipe).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic documents and of torch.")] = 0,
+    shape: Annotated[Optional[str], typer.Option("--shape", help="Time a random model of real width instead of --model: tiny (the built-ins), base or large (LongT5 widths, 4+4 layers).")] = None,
+    attention: Annotated[str, typer.Option("--attention", help="Encoder attention of --shape: transient-global or local.")] = "transient-global",
 ) -> None:
-    """Time a fixed workload: docs/s, tokens/s, padding efficiency, peak memory; compare with a baseline."""
+    """Time a fixed workload: docs/s, tokens/s, padding efficiency, peak memory, time breakdown, roofline; compare with a baseline."""
     with user_errors():
         from longsum.runs.bench import BenchConfig
+
+        if shape is not None:
+            from longsum.engine.bench_models import shape_model_name
+
+            engine = replace(engine, model=shape_model_name(shape, attention))
 
         config = BenchConfig(
             eval=EvalConfig(

@@ -96,36 +96,48 @@ def train_tokenizer(corpus: Path, dest: Path, vocab_size: int) -> None:
 
 def build_tiny_longt5(dest: Path, spec: TinySpec = TinySpec(), corpus: Path | None = None) -> Path:
     """Write a tiny random-weight LongT5 checkpoint with its tokenizer to ``dest`` via ``save_pretrained``."""
-    from transformers import (
-        AutoTokenizer,
-        LongT5Config,
-        LongT5ForConditionalGeneration,
-    )
+    return save_random_longt5(dest, spec, spec.vocab_size, corpus, encoder_attention_type=spec.attention)
+
+
+#: The fields of a spec that become LongT5Config fields of the same name.
+WIDTH_FIELDS = ("d_model", "d_kv", "d_ff", "num_layers", "num_heads", "initializer_factor")
+
+
+def save_random_longt5(
+    dest: Path,
+    spec: Any,
+    pieces: int = TinySpec.vocab_size,
+    corpus: Path | None = None,
+    adjust: Callable[[Any, Any], None] | None = None,
+    **config: Any,
+) -> Path:
+    """Save a seeded random LongT5 of ``spec``'s widths and a tokenizer of ``pieces`` trained on ``corpus`` to ``dest``.
+
+    ``config`` adds LongT5Config fields (the vocabulary defaults to the tokenizer's size);
+    ``adjust(model, tokenizer)`` edits the weights before saving.
+    """
+    from transformers import AutoTokenizer, LongT5Config, LongT5ForConditionalGeneration
 
     dest.mkdir(parents=True, exist_ok=True)
-    train_tokenizer(corpus or corpus_path(), dest, spec.vocab_size)
+    train_tokenizer(corpus or corpus_path(), dest, pieces)
     tokenizer = AutoTokenizer.from_pretrained(dest)
-    config = LongT5Config(
-        vocab_size=len(tokenizer),
-        d_model=spec.d_model,
-        d_kv=spec.d_kv,
-        d_ff=spec.d_ff,
-        num_layers=spec.num_layers,
+    model_config = LongT5Config(
+        **{"vocab_size": len(tokenizer), **config},
+        **{name: getattr(spec, name) for name in WIDTH_FIELDS},
         num_decoder_layers=spec.num_layers,
-        num_heads=spec.num_heads,
-        encoder_attention_type=spec.attention,
         local_radius=127,
         global_block_size=16,
         pad_token_id=tokenizer.pad_token_id,
         eos_token_id=tokenizer.eos_token_id,
-        initializer_factor=spec.initializer_factor,
     )
     # T5's decoder starts from <pad>; set as an attribute because the typed constructor does not list it.
-    config.decoder_start_token_id = tokenizer.pad_token_id
-    return _save_seeded(lambda: LongT5ForConditionalGeneration(config), tokenizer, spec.seed, dest)
+    model_config.decoder_start_token_id = tokenizer.pad_token_id
+    return _save_seeded(lambda: LongT5ForConditionalGeneration(model_config), tokenizer, spec.seed, dest, adjust)
 
 
-def _save_seeded(build: Callable[[], Any], tokenizer: Any, seed: int, dest: Path) -> Path:
+def _save_seeded(
+    build: Callable[[], Any], tokenizer: Any, seed: int, dest: Path, adjust: Callable[[Any, Any], None] | None = None
+) -> Path:
     """Build a random model under ``seed`` (leaving the global RNG alone), give it the tokenizer's special ids, save it."""
     import torch
     from transformers import GenerationConfig
@@ -133,6 +145,8 @@ def _save_seeded(build: Callable[[], Any], tokenizer: Any, seed: int, dest: Path
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = build()
+    if adjust is not None:
+        adjust(model, tokenizer)
     model.generation_config = GenerationConfig(
         decoder_start_token_id=tokenizer.pad_token_id,
         pad_token_id=tokenizer.pad_token_id,
@@ -174,18 +188,22 @@ def builtin_checkpoint(name: str) -> Path:
         raise LongsumError(f"unknown built-in model {name!r}; choose one of {', '.join(builtin_names())}")
     # The corpus digest is in the name: a changed corpus means a different tokenizer, hence a new build.
     corpus_digest = hashlib.sha256(corpus_path().read_bytes()).hexdigest()[:12]
-    kind = spec.attention if spec is not None else family
-    target = cache_root() / f"tiny-{kind}-v{RECIPE_VERSION}-{corpus_digest}"
+    if spec is not None:
+        target = cache_root() / f"tiny-{spec.attention}-v{RECIPE_VERSION}-{corpus_digest}"
+        return build_once(target, lambda staging: build_tiny_longt5(staging, spec))
+    target = cache_root() / f"tiny-{family}-v{RECIPE_VERSION}-{corpus_digest}"
+    return build_once(target, lambda staging: build_tiny_family(staging, family))
+
+
+def build_once(target: Path, build: Callable[[Path], Path]) -> Path:
+    """``target``, a checkpoint directory that ``build(staging)`` writes on first use; kept after that."""
     if (target / "config.json").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     # Build beside the target and rename, so a concurrent or interrupted build never leaves half a checkpoint.
     staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
     try:
-        if spec is not None:
-            build_tiny_longt5(staging, spec)
-        else:
-            build_tiny_family(staging, family)
+        build(staging)
         try:
             staging.rename(target)
         except OSError:

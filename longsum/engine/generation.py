@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from longsum.config import BatchSettings, GenerationSettings
@@ -12,6 +13,7 @@ from longsum.engine.batching import Batch, Item, Limits, plan_batches
 from longsum.engine.families import FastPath, family_for, input_limit
 from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
 from longsum.engine.loading import LoadedModel
+from longsum.engine.timing import ModuleClock
 from longsum.engine.tokenizing import encode_bounded
 from longsum.engine.memory import (
     DecoderShape,
@@ -117,6 +119,7 @@ class Seq2SeqSummarizer:
         self.warnings: list[str] = []
         self._checked = False
         self.fast_paths = self._verified_fast_paths()
+        self.encoder_clock = ModuleClock(loaded.model.get_encoder(), loaded.device)
 
     def encode(self, text: str) -> tuple[list[int], int]:
         """Token ids truncated to the input limit, and the untruncated length."""
@@ -291,6 +294,11 @@ class RunnerStats:
     encoder_tokens: int = 0
     generated_tokens: int = 0
     oom_splits: int = 0
+    #: Model time split at the encoder's hooks: the rest of ``generate`` (decoder, search, detokenizing) is decoding.
+    encode_seconds: float = 0.0
+    decode_seconds: float = 0.0
+    #: Per finished batch, each document's (input tokens, generated tokens): what the roofline counts.
+    batches: list[list[tuple[int, int]]] = field(default_factory=list)
 
     @property
     def padding_efficiency(self) -> float:
@@ -325,6 +333,8 @@ class BatchRunner:
         pending = deque(plan_batches([item for item in window if item.input_ids], self.limits, self.pad_to))
         while pending:
             batch = pending.popleft()
+            clock = getattr(self.summarizer, "encoder_clock", None)
+            encoded, started = clock.seconds if clock else 0.0, time.perf_counter()
             try:
                 outputs = self.summarizer.generate(batch)
             except Exception as err:
@@ -342,6 +352,10 @@ class BatchRunner:
                 rest = [item for b in pending for item in b.items]
                 pending = deque(plan_batches([*batch.items, *rest], self.limits, self.pad_to))
                 continue
+            encoding = clock.seconds - encoded if clock else 0.0
+            self.stats.encode_seconds += encoding
+            self.stats.decode_seconds += time.perf_counter() - started - encoding
+            self.stats.batches.append([(item.length, o.tokens) for item, o in zip(batch.items, outputs)])
             generated = sum(o.tokens for o in outputs)
             self.stats.processed_tokens += batch.real_tokens
             self.stats.encoder_tokens += batch.encoder_tokens

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from longsum.config import ModelSettings
-from longsum.engine import builtin_models
+from longsum.engine import bench_models, builtin_models
 from longsum.errors import LongsumError
 
 _DTYPE_NAMES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
@@ -100,6 +100,8 @@ def checkpoint_location(settings: ModelSettings) -> tuple[str, bool]:
     name = settings.model
     if builtin_models.is_builtin(name):
         return str(builtin_models.builtin_checkpoint(name)), True
+    if bench_models.is_shape_model(name):
+        return str(bench_models.shape_checkpoint(name)), True
     if _looks_like_path(name):
         path = Path(name).expanduser()
         if not path.exists():

@@ -172,17 +172,63 @@ def render_bench(report: dict[str, Any]) -> None:
         ("time to first batch (s)", "time_to_first_batch", "{:.2f}"),
         ("seconds", "seconds", "{:.2f}"),
         ("peak memory (MiB)", "peak_memory_bytes", "{:,.0f}"),
+        ("generated tokens", "generated_tokens", "{:,}"),
     ]
     for label, key, form in rows:
         values = [run.get(key) for run in runs.values()]
         if key == "peak_memory_bytes":
             values = [v / 2**20 if v is not None else None for v in values]
         table.add_row(label, *["-" if v is None else form.format(v) for v in values])
+    _roofline_rows(table, runs)
     stdout.print(table)
+    _render_breakdown(runs)
+    if report.get("shape"):
+        shape = report["shape"]
+        stdout.print(
+            f"shape: LongT5-{shape['shape']} widths ({shape['attention']}), {shape['num_layers']} of its "
+            f"{shape['real_layers']} layers in encoder and decoder, random weights",
+            markup=False,
+        )
+    if report.get("machine"):
+        machine = report["machine"]
+        stdout.print(
+            f"machine ceilings: {machine['peak_flops_per_second'] / 1e9:.1f} GFLOP/s matmul ({machine['dtype']}, "
+            f"{machine['threads']} threads), {machine['bandwidth_bytes_per_second'] / 1e9:.1f} GB/s copy",
+            markup=False,
+        )
     if "speedup" in report:
         same = "identical" if report["identical_predictions"] else "DIFFERENT"
         stdout.print(f"speed-up over the docs recipe: {report['speedup']:.2f}x, predictions {same}", markup=False)
     stdout.print(f"signature: {report['signature']}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _roofline_rows(table: Table, runs: dict[str, Any]) -> None:
+    rows = [
+        ("encoder GFLOP/s", "encoder_flops_per_second", 1e-9, "{:.1f}"),
+        ("encoder % of peak FLOP/s", "encoder_fraction_of_peak_flops", 100, "{:.1f}"),
+        ("decoding GB/s (least bytes)", "decoding_bytes_per_second", 1e-9, "{:.2f}"),
+        ("decoding % of bandwidth", "decoding_fraction_of_bandwidth", 100, "{:.1f}"),
+    ]
+    for label, key, scale, form in rows:
+        values = [(run.get("roofline") or {}).get(key) for run in runs.values()]
+        if any(v is not None for v in values):
+            table.add_row(label, *["-" if v is None else form.format(v * scale) for v in values])
+
+
+def _render_breakdown(runs: dict[str, Any]) -> None:
+    """Seconds per phase of the median run: the main thread's, then those overlapped with it."""
+    breakdowns = {name: run.get("time_breakdown") or {} for name, run in runs.items()}
+    table = Table(title="where the seconds go (median run)", title_justify="left")
+    table.add_column("phase")
+    for name in breakdowns:
+        table.add_column(name, justify="right")
+    for side, label in (("main_thread", "main"), ("overlapped", "overlapped")):
+        phases = dict.fromkeys(p for b in breakdowns.values() for p in b.get(side, {}))
+        for phase in phases:
+            values = [b.get(side, {}).get(phase) for b in breakdowns.values()]
+            table.add_row(f"{label}: {phase}", *["-" if v is None else f"{v:.2f}" for v in values])
+    table.add_row("wall", *[f"{b['wall_seconds']:.2f}" if "wall_seconds" in b else "-" for b in breakdowns.values()])
+    stdout.print(table)
 
 
 def format_summaries(summaries: list[Any], as_json: bool = False) -> str:

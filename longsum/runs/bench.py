@@ -15,8 +15,10 @@ from longsum.config import BatchSettings, DataSettings, EvalConfig
 from longsum.sources.documents import Document, iter_documents
 from longsum.errors import LongsumError
 from longsum.runs.evaluation import EvalResult, evaluate, load_summarizer
-from longsum.engine.generation import Summarizer
+from longsum.engine.bench_models import describe_shape, is_shape_model
+from longsum.engine.generation import RunnerStats, Summarizer
 from longsum.engine.memory import peak_memory_bytes, reset_peak
+from longsum.engine.roofline import Dims, roofline
 from longsum.results.signature import format_signature
 
 #: Words per synthetic document: log-normal around PubMed's (median ~3,800 words, 800 to 16,000).
@@ -77,7 +79,7 @@ class _FirstBatchClock:
             self.first = time.perf_counter() - self.start
 
 
-def _figures(result: EvalResult, first_batch: float | None, device: str) -> dict[str, Any]:
+def _figures(result: EvalResult, first_batch: float | None, device: str, ceilings: Ceilings | None) -> dict[str, Any]:
     runner = result.stats.runner
     peak, kind = peak_memory_bytes(device)
     per_second = 1 / result.seconds if result.seconds else 0.0
@@ -93,11 +95,19 @@ def _figures(result: EvalResult, first_batch: float | None, device: str) -> dict
         "peak_memory_kind": kind,
         "oom_splits": runner.oom_splits,
         "fast_paths": result.fast_paths,
+        "generated_tokens": runner.generated_tokens,
+        "time_breakdown": result.time_breakdown,
+        "roofline": ceilings.fractions(runner) if ceilings else None,
     }
 
 
-def _timed_runs(config: EvalConfig, summarizer: Summarizer, docs: list[Document], repeats: int) -> tuple[dict[str, Any], list[str]]:
-    """Run the workload ``repeats`` times; the median figures, and the predictions of the last run."""
+def _timed_runs(
+    config: EvalConfig, summarizer: Summarizer, docs: list[Document], repeats: int, ceilings: Ceilings | None
+) -> tuple[dict[str, Any], list[str]]:
+    """Run the workload ``repeats`` times; the median figures, and the predictions of the last run.
+
+    The time breakdown and the roofline are those of the run of median seconds.
+    """
     device = str(summarizer.describe().get("device", "cpu"))
     runs = []
     result = None
@@ -105,11 +115,43 @@ def _timed_runs(config: EvalConfig, summarizer: Summarizer, docs: list[Document]
         reset_peak(device)
         clock = _FirstBatchClock()
         result = evaluate(config, summarizer=summarizer, documents=docs, progress=clock, keep_predictions=True)
-        runs.append(_figures(result, clock.first, device))
+        runs.append(_figures(result, clock.first, device, ceilings))
     assert result is not None
     median = {key: _median([run[key] for run in runs]) for key in runs[0]}
+    middle = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
+    median |= {key: middle[key] for key in ("time_breakdown", "roofline")}
     median["runs"] = [run["seconds"] for run in runs]
     return median, [p.prediction for p in result.predictions]
+
+
+@dataclass(frozen=True)
+class Ceilings:
+    """The machine's measured ceilings and the model dims that turn a run into FLOPs and bytes."""
+
+    machine: dict[str, Any]
+    dims: Dims
+    beams: int
+
+    @classmethod
+    def measure(cls, summarizer: Summarizer) -> Ceilings | None:
+        """Probe the machine for ``summarizer``'s model; ``None`` for models the counts do not cover (not LongT5)."""
+        from longsum.engine.loading import torch_dtype
+        from longsum.engine.machine_probe import probe_machine
+
+        loaded = getattr(summarizer, "loaded", None)
+        if loaded is None or getattr(loaded.model.config, "model_type", None) != "longt5":
+            return None
+        described = summarizer.describe()
+        machine = probe_machine(loaded.device, torch_dtype(loaded.dtype))
+        dims = Dims.of(loaded.model.config, loaded.model.dtype.itemsize)
+        return cls(machine, dims, int(described["generation"].get("num_beams") or 1))
+
+    def fractions(self, runner: RunnerStats) -> dict[str, Any]:
+        """The run's FLOPs, bytes, achieved rates and their fractions of the ceilings."""
+        return roofline(
+            self.dims, runner.batches, self.beams, runner.encode_seconds, runner.decode_seconds,
+            self.machine["peak_flops_per_second"], self.machine["bandwidth_bytes_per_second"],
+        )
 
 
 def _median(values: list[Any]) -> Any:
@@ -137,10 +179,11 @@ def bench(config: BenchConfig, summarizer: Summarizer | None = None) -> dict[str
         docs = synthetic_documents(config.synthetic_documents, config.synthetic_seed, corpus_words())
         source = f"synthetic:{config.synthetic_documents}@{config.synthetic_seed}"
     described = summarizer.describe()
-    figures, predictions = _timed_runs(eval_config, summarizer, docs, config.repeats)
+    ceilings = Ceilings.measure(summarizer)
+    figures, predictions = _timed_runs(eval_config, summarizer, docs, config.repeats, ceilings)
     report: dict[str, Any] = {"longsum": figures}
     if config.compare_recipe:
-        recipe, recipe_predictions = _timed_runs(recipe_config(eval_config), summarizer, docs, config.repeats)
+        recipe, recipe_predictions = _timed_runs(recipe_config(eval_config), summarizer, docs, config.repeats, ceilings)
         report["recipe"] = recipe
         report["speedup"] = figures["docs_per_second"] / recipe["docs_per_second"] if recipe["docs_per_second"] else None
         report["identical_predictions"] = predictions == recipe_predictions
@@ -160,6 +203,9 @@ def bench(config: BenchConfig, summarizer: Summarizer | None = None) -> dict[str
     )
     report["config"] = eval_config.to_dict() | {"dataset_source": source, "repeats": config.repeats}
     report["model"] = described
+    report["machine"] = ceilings.machine if ceilings else None
+    if is_shape_model(eval_config.model.model):
+        report["shape"] = describe_shape(eval_config.model.model)
     report["environment"] = environment(str(described.get("device", "cpu")))
     return report
 

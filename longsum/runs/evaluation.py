@@ -14,7 +14,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from longsum.metrics.summary_stats import document_stats
 from longsum.engine.baselines import is_baseline, load_baseline
 from longsum.engine.batching import Item, Limits, prefetch, windows
 from longsum.engine.families import DEFAULT_INPUT_LIMIT
@@ -23,6 +22,8 @@ from longsum.sources.documents import Document, ReadStats, iter_documents
 from longsum.results.provenance import environment, library_versions
 from longsum.errors import LongsumError
 from longsum.engine.generation import BatchRunner, Progress, RunnerStats, Seq2SeqSummarizer, Summarizer
+from longsum.engine.timing import PhaseTimes
+from longsum.runs.records import BackgroundRecords
 from longsum.results.html_report import check_report_path, write_report
 from longsum.runs.metric_modules import LoadedMetric, compute_metric_modules, load_metric_modules
 from longsum.runs.scoring import RecordCounts, ScoredRecords, score_records
@@ -75,6 +76,8 @@ class EvalResult:
     fast_paths: list[str] = field(default_factory=list)
     #: Results of the ``--metric`` modules by name (``runs.metric_modules.compute_metric_modules``).
     evaluate_metrics: dict[str, Any] = field(default_factory=dict)
+    #: Seconds per phase, main thread and overlapped (``PhaseTimes.to_dict``), up to scoring.
+    time_breakdown: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rouge(self) -> dict[str, Aggregate]:
@@ -105,6 +108,7 @@ class EvalResult:
             "kept_outside_run": s.kept_outside_run,
             "seconds": self.seconds,
             "docs_per_second": self.docs_per_second,
+            "time_breakdown": self.time_breakdown,
             "warnings": self.warnings,
             "fast_paths": self.fast_paths,
             "config": self.config,
@@ -317,6 +321,7 @@ def evaluate(
         own_file = directory / PARTS / f"part-{shard.rank}.jsonl" if shard.distributed else directory / PREDICTIONS
         log = PredictionLog(own_file, resume=resume)
         order: list[str] = []
+        phases = PhaseTimes()
 
         def this_run() -> Iterator[PredictionRecord]:
             # The merge puts this run's documents first; records kept from other runs follow them.
@@ -324,7 +329,8 @@ def evaluate(
 
         def pending_items() -> Iterator[Item]:
             source = iter_documents(config.data, stats=read_stats) if documents is None else documents
-            for position, doc in enumerate(source):
+            # Runs on the prefetch thread, beside the model.
+            for position, doc in enumerate(phases.iterate(source, "reading_tokenizing", overlapped=True)):
                 order.append(doc.id)
                 if doc.id in done:
                     stats.resumed_documents += 1
@@ -334,7 +340,8 @@ def evaluate(
                 if not doc.text.strip():
                     yield Item(doc=doc, input_ids=[], source_tokens=0)
                     continue
-                ids, source_tokens = summarizer.encode(doc.text)
+                with phases.timed("reading_tokenizing", overlapped=True):
+                    ids, source_tokens = summarizer.encode(doc.text)
                 yield Item(doc=doc, input_ids=ids, source_tokens=source_tokens)
 
         batching = config.batching
@@ -348,28 +355,28 @@ def evaluate(
         splitter = config.scoring.sentence_splitter
         start = time.perf_counter()
         try:
-            for window in prefetch(windows(pending_items(), batching.sort_window)):
-                for finished in runner.run_window(window):
-                    log.append(
-                        PredictionRecord(
-                            item.doc.id, output.text, item.doc.reference, item.length, item.truncated,
-                            document_stats(item.doc.text, output.text, item.doc.reference, splitter),
-                        )
-                        for item, output in finished
-                    )
-                    stats.generated_documents += len(finished)
-                    peers.check()
+            with BackgroundRecords(log, splitter, phases) as records:
+                incoming = phases.iterate(prefetch(windows(pending_items(), batching.sort_window)), "waiting_for_documents")
+                for window in incoming:
+                    for finished in runner.run_window(window):
+                        records.submit(finished)
+                        stats.generated_documents += len(finished)
+                        peers.check()
         finally:
             log.close()
         seconds = time.perf_counter() - start
+        phases.add("encoding", stats.runner.encode_seconds)
+        phases.add("decoding", stats.runner.decode_seconds)
         stats.bad_records = read_stats.bad_records
         peers.arrive("generated")
         if shard.is_main:
             peers.wait("generated", shard.world)
-            stats.kept_outside_run = merge_predictions(_prediction_files(directory), order, directory / PREDICTIONS)
-            shutil.rmtree(directory / PARTS, ignore_errors=True)
-            scored = score_records(this_run(), config.scoring)
-            extra, metric_warnings = compute_metric_modules(metric_modules, this_run())
+            with phases.timed("writing"):
+                stats.kept_outside_run = merge_predictions(_prediction_files(directory), order, directory / PREDICTIONS)
+                shutil.rmtree(directory / PARTS, ignore_errors=True)
+            with phases.timed("scoring"):
+                scored = score_records(this_run(), config.scoring)
+                extra, metric_warnings = compute_metric_modules(metric_modules, this_run())
         else:
             # The main process scores the merged predictions; the others only report their own work.
             scored = ScoredRecords(RecordCounts())
@@ -388,6 +395,7 @@ def evaluate(
             predictions=kept,
             fast_paths=list(described.get("fast_paths", [])) if config.batching.padding == "dynamic" else [],
             evaluate_metrics=extra,
+            time_breakdown=phases.to_dict(time.perf_counter() - start),
         )
         if shard.is_main:
             metrics = result.to_dict()

@@ -57,6 +57,39 @@ def test_bench_report_with_recipe_comparison():
     assert report["speedup"] == pytest.approx(report["longsum"]["docs_per_second"] / report["recipe"]["docs_per_second"])
     assert "data:synthetic:6@0" in report["signature"]
     assert report["environment"]["versions"]["torch"] != "missing"
+    # The echo summarizer has no LongT5 config: no roofline, but the breakdown and token counts are there.
+    assert report["machine"] is None and report["longsum"]["roofline"] is None
+    assert report["longsum"]["generated_tokens"] == report["recipe"]["generated_tokens"] > 0
+    breakdown = report["longsum"]["time_breakdown"]
+    assert {"waiting_for_documents", "decoding", "scoring", "writing", "other"} <= set(breakdown["main_thread"])
+    assert {"reading_tokenizing", "statistics", "writing"} <= set(breakdown["overlapped"])
+    assert sum(breakdown["main_thread"].values()) == pytest.approx(breakdown["wall_seconds"], rel=0.05)
+
+
+def test_bench_on_a_longt5_reports_the_roofline_and_the_breakdown(tmp_path, tiny_tglobal):
+    result = CliRunner().invoke(
+        app,
+        ["bench", "--model", str(tiny_tglobal), "--documents", "2", "--max-input-tokens", "512",
+         "--max-new-tokens", "8", "--compare-recipe", "--json", str(tmp_path / "b.json")],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    assert report["machine"]["peak_flops_per_second"] > 0 and report["machine"]["dtype"] == "float32"
+    for run in ("longsum", "recipe"):
+        roofline = report[run]["roofline"]
+        assert roofline["encoder_flops"] > 0 and roofline["decoding_bytes"] > 0
+        assert 0 < roofline["encoder_fraction_of_peak_flops"] and 0 < roofline["decoding_fraction_of_bandwidth"]
+        main = report[run]["time_breakdown"]["main_thread"]
+        assert main["encoding"] > 0 and main["decoding"] > 0
+    # Same documents, same useful work, whatever each run pads.
+    assert report["longsum"]["roofline"]["encoder_flops"] == report["recipe"]["roofline"]["encoder_flops"]
+    for text in ("where the seconds go", "encoder % of peak FLOP/s", "decoding % of bandwidth", "machine ceilings"):
+        assert text in result.output
+
+
+def test_bench_shape_option_picks_the_model_and_refuses_unknown_shapes():
+    result = CliRunner().invoke(app, ["bench", "--shape", "huge"])
+    assert result.exit_code == 2 and result.output.strip().splitlines()[-1].startswith("error: unknown --shape")
 
 
 def write_baseline(path, docs_per_second):

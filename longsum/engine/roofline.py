@@ -1,0 +1,123 @@
+"""The roofline of a run: the encoder's FLOPs and decoding's minimum bytes, counted from a LongT5 config.
+
+Counts are the work the model must do for the real input lengths, whatever a run pads: an
+encoder at the FLOP/s ceiling, or decoding at the memory-bandwidth ceiling, would take
+``flops / peak`` or ``bytes / bandwidth`` seconds, and a run's fraction of the ceiling is that
+over its measured seconds. A multiply-add is 2 FLOPs; layer norms, softmax and activations are
+left out (a few percent at real widths).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Dims:
+    """What the counts need from a LongT5 config (``inner`` is heads x d_kv)."""
+
+    d_model: int
+    inner: int
+    d_ff: int
+    gated: bool
+    encoder_layers: int
+    decoder_layers: int
+    vocab: int
+    attention: str
+    block_len: int
+    global_block_size: int
+    itemsize: int
+
+    @classmethod
+    def of(cls, config: Any, itemsize: int) -> Dims:
+        """The dims of a transformers ``LongT5Config`` with weights of ``itemsize`` bytes."""
+        return cls(
+            d_model=config.d_model,
+            inner=config.num_heads * config.d_kv,
+            d_ff=config.d_ff,
+            gated=bool(getattr(config, "is_gated_act", False)),
+            encoder_layers=config.num_layers,
+            decoder_layers=config.num_decoder_layers,
+            vocab=config.vocab_size,
+            attention=config.encoder_attention_type,
+            block_len=config.local_radius + 1,
+            global_block_size=config.global_block_size,
+            itemsize=itemsize,
+        )
+
+    @property
+    def ffn_weights(self) -> int:
+        """Weights of one feed-forward layer: two input matrices when gated, one otherwise, and the output."""
+        return (3 if self.gated else 2) * self.d_model * self.d_ff
+
+
+def encoder_flops(dims: Dims, length: int) -> float:
+    """FLOPs of the encoder on one input of ``length`` tokens.
+
+    Per token and layer: the q, k, v, o projections and the feed-forward, and attention over
+    3 blocks of local keys (as LongT5 computes it, block by block), plus for transient-global
+    the ``ceil(length / global_block_size)`` global keys and their k, v projections.
+    """
+    keys = 3 * dims.block_len
+    side = 0
+    if dims.attention == "transient-global":
+        side = math.ceil(length / dims.global_block_size)
+        keys += side
+    per_token = 2 * (4 * dims.d_model * dims.inner + dims.ffn_weights) + 2 * 2 * dims.inner * keys
+    per_layer = length * per_token + side * 2 * 2 * dims.d_model * dims.inner
+    return float(dims.encoder_layers * per_layer)
+
+
+def decoding_bytes(dims: Dims, batches: Sequence[Sequence[tuple[int, int]]], beams: int) -> float:
+    """The least memory traffic of decoding ``batches`` of (input tokens, generated tokens) pairs.
+
+    At each step of a batch (as many as its longest output) every weight used per step is read
+    once: each decoder layer's self-attention (q, k, v, o), cross-attention q and o (its k and v
+    project the encoder outputs once, not per step) and feed-forward, and the output layer. Each
+    document adds, at each of its own steps, one copy of its cross keys/values, which its beams
+    share, and its beams' self-attention keys/values so far.
+    """
+    layer_weights = 6 * dims.d_model * dims.inner + dims.ffn_weights
+    weights = dims.decoder_layers * layer_weights + dims.vocab * dims.d_model
+    kv_row = 2 * dims.decoder_layers * dims.inner  # keys and values, every layer, one position
+    total = 0
+    for batch in batches:
+        steps = max((generated for _, generated in batch), default=0)
+        total += steps * weights
+        for length, generated in batch:
+            total += generated * length * kv_row
+            # Step t reads the t positions cached before it, for each beam.
+            total += beams * kv_row * generated * (generated - 1) // 2
+    return float(total * dims.itemsize)
+
+
+def roofline(
+    dims: Dims,
+    batches: Sequence[Sequence[tuple[int, int]]],
+    beams: int,
+    encode_seconds: float,
+    decode_seconds: float,
+    peak_flops: float,
+    bandwidth: float,
+) -> dict[str, float | None]:
+    """The encoder's FLOPs and achieved FLOP/s, decoding's bytes and achieved bandwidth, and each as a fraction of the ceiling."""
+    flops = sum(encoder_flops(dims, length) for batch in batches for length, _ in batch)
+    moved = decoding_bytes(dims, batches, beams)
+
+    def rate(amount: float, seconds: float) -> float | None:
+        return amount / seconds if seconds > 0 else None
+
+    achieved_flops, achieved_bandwidth = rate(flops, encode_seconds), rate(moved, decode_seconds)
+    return {
+        "encoder_flops": flops,
+        "encoder_seconds": encode_seconds,
+        "encoder_flops_per_second": achieved_flops,
+        "encoder_fraction_of_peak_flops": achieved_flops / peak_flops if achieved_flops and peak_flops else None,
+        "decoding_bytes": moved,
+        "decoding_seconds": decode_seconds,
+        "decoding_bytes_per_second": achieved_bandwidth,
+        "decoding_fraction_of_bandwidth": achieved_bandwidth / bandwidth if achieved_bandwidth and bandwidth else None,
+    }

@@ -1,0 +1,37 @@
+import pytest
+
+from longsum.engine.batching import Item
+from longsum.engine.generation import Output
+from longsum.engine.timing import PhaseTimes
+from longsum.results.storage import PredictionLog, read_predictions
+from longsum.runs.records import BackgroundRecords
+from longsum.sources.documents import Document
+
+
+def finished(*ids):
+    return [
+        (Item(Document(i, f"d{i}", f"alpha beta gamma {i}.", "alpha beta."), [5, 6, 1], 3), Output(f"alpha {i}", 2))
+        for i in ids
+    ]
+
+
+def test_records_are_written_in_order_with_their_statistics(tmp_path):
+    phases = PhaseTimes()
+    log = PredictionLog(tmp_path / "p.jsonl")
+    with BackgroundRecords(log, "newline", phases) as records:
+        records.submit(finished(2, 0))
+        records.submit(finished(1))
+    log.close()
+    stored = read_predictions(tmp_path / "p.jsonl")
+    assert [r.id for r in stored] == ["d2", "d0", "d1"]
+    assert stored[0].stats["prediction"]["words"] == 2 and stored[0].stats["source_words"] == 4
+    assert phases.overlapped["statistics"] > 0 and "waiting_for_statistics" in phases.main
+
+
+def test_a_failure_on_the_worker_reaches_the_caller(tmp_path):
+    log = PredictionLog(tmp_path / "p.jsonl")
+    broken = [(Item(Document(0, "x", None, None), [5], 1), Output("a", 1))]  # type: ignore[arg-type]
+    with pytest.raises((TypeError, AttributeError)):
+        with BackgroundRecords(log, "newline", PhaseTimes()) as records:
+            records.submit(broken)
+    log.close()
