@@ -22,8 +22,9 @@ def hold_run_directory(directory: Path) -> None:
     """Take ``directory/run.lock`` for the rest of this process (or until ``run_lock`` releases it).
 
     ``flock`` rather than a pid file: the kernel releases it when the holding process ends in any way
-    (``kill -9`` included), so a dead run never leaves a stale lock to clean up by hand. The file keeps
-    the holder's pid, host and command so the refusal can name it. Holding it again is a no-op.
+    (``kill -9`` included), so a dead run never leaves a stale lock to clean up by hand. Hand-written
+    rather than with the filelock package because the file also keeps the holder's pid, host and
+    command, so the refusal can name it. Holding it again is a no-op.
 
     Raises:
         LongsumError: another process holds the lock (the message names it).
