@@ -71,6 +71,14 @@ def encoder_flops(dims: Dims, length: int) -> float:
     return float(dims.encoder_layers * per_layer)
 
 
+def cross_projection_flops(dims: Dims, length: int) -> float:
+    """FLOPs of projecting one input's encoder outputs to every decoder layer's cross keys and values.
+
+    Done once per document at decoding's first step, and bound by FLOP/s, not bandwidth.
+    """
+    return float(dims.decoder_layers * 2 * 2 * dims.d_model * dims.inner * length)
+
+
 def decoding_bytes(dims: Dims, batches: Sequence[Sequence[tuple[int, int]]], beams: int) -> float:
     """The least memory traffic of decoding ``batches`` of (input tokens, generated tokens) pairs.
 
@@ -103,9 +111,17 @@ def roofline(
     peak_flops: float,
     bandwidth: float,
 ) -> dict[str, float | None]:
-    """The encoder's FLOPs and achieved FLOP/s, decoding's bytes and achieved bandwidth, and each as a fraction of the ceiling."""
-    flops = sum(encoder_flops(dims, length) for batch in batches for length, _ in batch)
+    """The encoder's FLOPs and achieved FLOP/s, decoding's bytes and achieved bandwidth, and each as a fraction of the ceiling.
+
+    Decoding also projects each input's cross keys and values once, a FLOP-bound matmul:
+    ``decoding_fraction_of_roofline`` sets its seconds against bytes / bandwidth plus those FLOPs / peak.
+    """
+    lengths = [length for batch in batches for length, _ in batch]
+    flops = sum(encoder_flops(dims, length) for length in lengths)
+    cross = sum(cross_projection_flops(dims, length) for length in lengths)
     moved = decoding_bytes(dims, batches, beams)
+    # Decoding at the limit: its bytes at full bandwidth plus the cross projections at full FLOP/s.
+    least_decoding = moved / bandwidth + cross / peak_flops if bandwidth and peak_flops else 0.0
 
     def rate(amount: float, seconds: float) -> float | None:
         return amount / seconds if seconds > 0 else None
@@ -120,4 +136,6 @@ def roofline(
         "decoding_seconds": decode_seconds,
         "decoding_bytes_per_second": achieved_bandwidth,
         "decoding_fraction_of_bandwidth": achieved_bandwidth / bandwidth if achieved_bandwidth and bandwidth else None,
+        "cross_projection_flops": cross,
+        "decoding_fraction_of_roofline": least_decoding / decode_seconds if decode_seconds > 0 and least_decoding else None,
     }

@@ -208,6 +208,7 @@ def _roofline_rows(table: Table, runs: dict[str, Any]) -> None:
         ("encoder % of peak FLOP/s", "encoder_fraction_of_peak_flops", 100, "{:.1f}"),
         ("decoding GB/s (least bytes)", "decoding_bytes_per_second", 1e-9, "{:.2f}"),
         ("decoding % of bandwidth", "decoding_fraction_of_bandwidth", 100, "{:.1f}"),
+        ("decoding % of roofline", "decoding_fraction_of_roofline", 100, "{:.1f}"),
     ]
     for label, key, scale, form in rows:
         values = [(run.get("roofline") or {}).get(key) for run in runs.values()]

@@ -1,6 +1,6 @@
 import pytest
 
-from longsum.engine.roofline import Dims, decoding_bytes, encoder_flops, roofline
+from longsum.engine.roofline import Dims, cross_projection_flops, decoding_bytes, encoder_flops, roofline
 
 # LongT5-base widths with 4 + 4 layers, fp32: the calibration shape.
 BASE = Dims(
@@ -54,3 +54,11 @@ def test_fractions_of_the_ceilings():
     assert figures["encoder_fraction_of_peak_flops"] == pytest.approx(figures["encoder_flops"] / 2 / 1e11)
     assert figures["decoding_fraction_of_bandwidth"] == pytest.approx(figures["decoding_bytes"] / 0.5 / 1e10)
     assert roofline(BASE, [], 2, 0.0, 0.0, 1e11, 1e10)["encoder_fraction_of_peak_flops"] is None
+
+
+def test_cross_projections_count_in_decodings_roofline():
+    # 4 layers x (keys + values) x 2 FLOPs x 768 x 768 per position.
+    assert cross_projection_flops(BASE, 2048) == 4 * 2 * 2 * 768 * 768 * 2048
+    figures = roofline(BASE, [[(2048, 4)]], 2, encode_seconds=1.0, decode_seconds=2.0, peak_flops=1e11, bandwidth=1e10)
+    least = figures["decoding_bytes"] / 1e10 + figures["cross_projection_flops"] / 1e11
+    assert figures["decoding_fraction_of_roofline"] == pytest.approx(least / 2.0)
