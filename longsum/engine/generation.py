@@ -41,6 +41,9 @@ class Output:
 
     text: str
     tokens: int
+    #: Whether the decoder emitted its end token; ``False`` means the length limit cut the summary,
+    #: ``None`` that no limit applies (baselines, empty documents).
+    ended: bool | None = None
 
 
 class Summarizer(Protocol):
@@ -82,6 +85,16 @@ def effective_generation_config(base: Any, settings: GenerationSettings) -> Any:
         if getattr(config, key, None) is None and defaults.get(key) is not None and key != "max_length":
             setattr(config, key, defaults[key])
     return config
+
+
+def ended_with_eos(generated: Any, eos_token_id: int | list[int] | None) -> list[bool]:
+    """Per row of generated ids, whether it holds an end token (finished rows are padded after it)."""
+    import torch
+
+    if eos_token_id is None:
+        return [False] * generated.shape[0]
+    eos = torch.tensor(eos_token_id if isinstance(eos_token_id, list) else [eos_token_id], device=generated.device)
+    return [bool(found) for found in torch.isin(generated, eos).any(dim=1).tolist()]
 
 
 class Seq2SeqSummarizer:
@@ -192,7 +205,8 @@ class Seq2SeqSummarizer:
             pad = self.generation_config.pad_token_id
             # Column 0 is the decoder start token, not generated.
             counts = (out[:, 1:] != pad).sum(dim=1).tolist() if pad is not None else [out.shape[1] - 1] * len(texts)
-            outputs = [Output(text=t, tokens=int(n)) for t, n in zip(texts, counts)]
+            ended = ended_with_eos(out[:, 1:], self.generation_config.eos_token_id)
+            outputs = [Output(text=t, tokens=int(n), ended=e) for t, n, e in zip(texts, counts, ended)]
             if states is not None:
                 self._check_numerics(states, mask, outputs)
         return outputs

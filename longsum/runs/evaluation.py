@@ -261,6 +261,7 @@ def evaluate(
                         PredictionRecord(
                             item.doc.id, output.text, item.doc.reference, item.length, item.truncated,
                             document_stats(item.doc.text, output.text, item.doc.reference, splitter),
+                            output.tokens, output.ended,
                         )
                         for item, output in finished
                     )
