@@ -1,7 +1,9 @@
-"""The built-in tiny LongT5: random weights and a real SentencePiece tokenizer, built offline.
+"""The built-in tiny LongT5s: the shipped demonstration model, and random ones built offline.
 
-Its summaries are nonsense. It exists so the whole pipeline, the tests and ``bench`` run on a
-machine that cannot download a checkpoint.
+``builtin`` is the demonstration model shipped in ``demo_model/`` (trained by ``demo_training``):
+it copies a document's first sentences and stops. ``builtin:tglobal`` and ``builtin:local`` have
+random weights and a real SentencePiece tokenizer; their summaries are nonsense, and they exist so
+tests and ``bench`` have a fixed model of either attention type on a machine that cannot download one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 from longsum.errors import LongsumError
 
 PREFIX = "builtin:"
+#: The trained demonstration model's name; it ships with the package instead of being built.
+DEMO = "builtin"
 #: Bump when the recipe below changes, so stale caches are rebuilt rather than reused.
 RECIPE_VERSION = 1
 
@@ -39,7 +43,6 @@ class TinySpec:
 
 
 BUILTINS = {
-    "builtin": TinySpec(),
     "builtin:tglobal": TinySpec(),
     "builtin:local": TinySpec(attention="local"),
 }
@@ -47,7 +50,12 @@ BUILTINS = {
 
 def is_builtin(name: str) -> bool:
     """Whether ``name`` is reserved for a built-in model."""
-    return name == "builtin" or name.startswith(PREFIX)
+    return name == DEMO or name.startswith(PREFIX)
+
+
+def demo_checkpoint() -> Path:
+    """The shipped demonstration checkpoint's directory."""
+    return Path(str(resources.files("longsum.engine") / "demo_model"))
 
 
 def corpus_path() -> Path:
@@ -136,9 +144,11 @@ def builtin_checkpoint(name: str) -> Path:
     Raises:
         LongsumError: ``name`` is not a built-in model.
     """
+    if name == DEMO:
+        return demo_checkpoint()
     spec = BUILTINS.get(name)
     if spec is None:
-        raise LongsumError(f"unknown built-in model {name!r}; choose one of {', '.join(BUILTINS)}")
+        raise LongsumError(f"unknown built-in model {name!r}; choose one of {', '.join([DEMO, *BUILTINS])}")
     # The corpus digest is in the name: a changed corpus means a different tokenizer, hence a new build.
     corpus_digest = hashlib.sha256(corpus_path().read_bytes()).hexdigest()[:12]
     target = cache_root() / f"tiny-{spec.attention}-v{RECIPE_VERSION}-{corpus_digest}"

@@ -75,6 +75,8 @@ class DemoRecipe:
     gain: float = 4.0
     logit_scale: float = 5.0
     residue: float = 0.05
+    #: The shipped generation config's minimum summary length (tokens, decoder start included).
+    min_length: int = 64
     #: Save the weights every so many steps while training (0: only at the end), to look at them early.
     save_every: int = 0
 
@@ -274,13 +276,15 @@ def window_limit(recipe: DemoRecipe, step: int) -> int:
     return recipe.window_stages[-1]
 
 
-def _save(model: Any, out: Path, pad: int, eos: int) -> None:
+def _save(model: Any, out: Path, pad: int, eos: int, recipe: DemoRecipe) -> None:
     from transformers import GenerationConfig
 
     # Blocking a repeated 6-gram stops a lookup that has fallen into a loop ("and p <dig> and p <dig>"),
-    # and hardly ever a real sentence copied once.
+    # and hardly ever a real sentence copied once. On long articles the lookup jumps and the model tends
+    # to stop after a sentence; a minimum length keeps it copying to lead-3 length.
     model.generation_config = GenerationConfig(
-        decoder_start_token_id=pad, pad_token_id=pad, eos_token_id=eos, no_repeat_ngram_size=6
+        decoder_start_token_id=pad, pad_token_id=pad, eos_token_id=eos, no_repeat_ngram_size=6,
+        min_length=recipe.min_length,
     )
     model.save_pretrained(out)
 
@@ -355,14 +359,14 @@ def train(sample: Path, out: Path, recipe: DemoRecipe, log: Any = print) -> dict
             known = labels != -100
             accuracy = ((output.logits.argmax(-1) == labels) & known).sum().item() / known.sum().item()
             if recipe.save_every and step and step % recipe.save_every == 0:
-                _save(model, out, pad, eos)
+                _save(model, out, pad, eos, recipe)
             log(
                 f"step {step} window<={longest} loss {output.loss.item():.3f} token accuracy {accuracy:.3f} "
                 f"lr {_learning_rate(recipe, step):.2e} {time.monotonic() - started:.0f}s"
             )
     seconds = time.monotonic() - started
     model.eval()
-    _save(model, out, pad, eos)
+    _save(model, out, pad, eos, recipe)
     record = {
         "recipe": asdict(recipe),
         "data": {
