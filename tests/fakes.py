@@ -9,7 +9,10 @@ from longsum.engine.generation import Output
 
 
 class EchoSummarizer:
-    """Summarizes by echoing the first words; one token per character of input, capped at ``limit``."""
+    """Summarizes by echoing the first words; one token per character of input, capped at ``limit``.
+
+    A summary "ends" (as at an end token) when it holds the whole document, and is cut otherwise.
+    """
 
     def __init__(self, limit: int = 1000, words: int = 6) -> None:
         self.limit = limit
@@ -23,8 +26,10 @@ class EchoSummarizer:
 
     def generate(self, batch: Batch) -> list[Output]:
         self.batches.append(batch)
-        texts = [" ".join(item.doc.text.split()[: self.words]) for item in batch.items]
-        return [Output(text=t, tokens=len(t.split())) for t in texts]
+        return [
+            Output(text=" ".join(words[: self.words]), tokens=min(len(words), self.words), ended=len(words) <= self.words)
+            for words in (item.doc.text.split() for item in batch.items)
+        ]
 
     def describe(self) -> dict[str, Any]:
         return {"model": "echo", "revision": "0", "dtype": "fp32", "device": "cpu", "generation": {"num_beams": 1}}

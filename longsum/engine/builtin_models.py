@@ -1,7 +1,9 @@
-"""The built-in tiny models (LongT5 and one per model family): random weights and a real SentencePiece tokenizer, built offline.
+"""The built-in tiny models: the shipped demonstration LongT5, and random ones (LongT5, one per model family) built offline.
 
-Its summaries are nonsense. It exists so the whole pipeline, the tests and ``bench`` run on a
-machine that cannot download a checkpoint.
+``builtin`` is the demonstration model shipped in ``demo_model/`` (trained by ``demo_training``):
+it copies a document's first sentences and stops. ``builtin:tglobal`` and ``builtin:local`` have
+random weights and a real SentencePiece tokenizer; their summaries are nonsense, and they exist so
+tests and ``bench`` have a fixed model of either attention type on a machine that cannot download one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 from longsum.errors import LongsumError
 
 PREFIX = "builtin:"
+#: The trained demonstration model's name; it ships with the package instead of being built.
+DEMO = "builtin"
 #: Bump when the recipe below changes, so stale caches are rebuilt rather than reused.
 RECIPE_VERSION = 1
 
@@ -41,7 +45,6 @@ class TinySpec:
 
 
 BUILTINS = {
-    "builtin": TinySpec(),
     "builtin:tglobal": TinySpec(),
     "builtin:local": TinySpec(attention="local"),
 }
@@ -56,12 +59,17 @@ def _family_builtins() -> dict[str, str]:
 
 def builtin_names() -> list[str]:
     """Every built-in model name."""
-    return [*BUILTINS, *_family_builtins()]
+    return [DEMO, *BUILTINS, *_family_builtins()]
 
 
 def is_builtin(name: str) -> bool:
     """Whether ``name`` is reserved for a built-in model."""
-    return name == "builtin" or name.startswith(PREFIX)
+    return name == DEMO or name.startswith(PREFIX)
+
+
+def demo_checkpoint() -> Path:
+    """The shipped demonstration checkpoint's directory."""
+    return Path(str(resources.files("longsum.engine") / "demo_model"))
 
 
 def corpus_path() -> Path:
@@ -182,6 +190,8 @@ def builtin_checkpoint(name: str) -> Path:
     Raises:
         LongsumError: ``name`` is not a built-in model.
     """
+    if name == DEMO:
+        return demo_checkpoint()
     spec = BUILTINS.get(name)
     family = _family_builtins().get(name)
     if spec is None and family is None:

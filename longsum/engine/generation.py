@@ -47,6 +47,9 @@ class Output:
 
     text: str
     tokens: int
+    #: Whether the decoder emitted its end token; ``False`` means the length limit cut the summary,
+    #: ``None`` that no limit applies (baselines, empty documents).
+    ended: bool | None = None
 
 
 class Summarizer(Protocol):
@@ -97,6 +100,23 @@ def _identical(a: Any, b: Any) -> bool:
     if not a.is_floating_point():
         return torch.equal(a, b)
     return a.shape == b.shape and bool(((a == b) | (torch.isnan(a) & torch.isnan(b))).all())
+
+
+def generated_lengths(generated: Any, eos_token_id: int | list[int] | None, pad_token_id: int | None) -> list[tuple[int, bool]]:
+    """Per row of generated ids (decoder start excluded): the tokens up to and including the first end
+    token, and whether there is one.
+
+    A finished row is filled after its end token with padding, or in transformers 5's beam search with
+    more end tokens; neither is generated text.
+    """
+    import torch
+
+    eos = [] if eos_token_id is None else eos_token_id if isinstance(eos_token_id, list) else [eos_token_id]
+    is_eos = torch.isin(generated, torch.tensor(eos, dtype=generated.dtype, device=generated.device))
+    ended = is_eos.any(dim=1)
+    unpadded = (generated != pad_token_id).sum(dim=1) if pad_token_id is not None else torch.full_like(ended, generated.shape[1], dtype=torch.long)
+    tokens = torch.where(ended, is_eos.int().argmax(dim=1) + 1, unpadded)
+    return [(int(n), bool(e)) for n, e in zip(tokens.tolist(), ended.tolist())]
 
 
 class Seq2SeqSummarizer:
@@ -259,10 +279,9 @@ class Seq2SeqSummarizer:
             else:
                 states, mask, out = self._decode(ids, self.fast_paths, self.generation_config)
             texts = self.loaded.tokenizer.batch_decode(out, skip_special_tokens=True)
-            pad = self.generation_config.pad_token_id
             # Column 0 is the decoder start token, not generated.
-            counts = (out[:, 1:] != pad).sum(dim=1).tolist() if pad is not None else [out.shape[1] - 1] * len(texts)
-            outputs = [Output(text=t, tokens=int(n)) for t, n in zip(texts, counts)]
+            lengths = generated_lengths(out[:, 1:], self.generation_config.eos_token_id, self.generation_config.pad_token_id)
+            outputs = [Output(text=t, tokens=n, ended=e) for t, (n, e) in zip(texts, lengths)]
             if states is not None:
                 self._check_numerics(states, mask, outputs)
         return outputs

@@ -30,6 +30,10 @@ class PredictionRecord:
     truncated: bool
     #: Length and extractiveness statistics (``analysis.document_stats``); ``None`` in files written elsewhere.
     stats: dict[str, Any] | None = None
+    #: Tokens the decoder produced (words for a baseline); ``None`` in files written elsewhere.
+    generated_tokens: int | None = None
+    #: Whether the summary ended with the end token; ``False``: cut at the length limit; ``None``: no limit applies.
+    ended_with_eos: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain data, in the file's field order."""
@@ -41,7 +45,7 @@ class PredictionRecord:
         data = json.loads(line)
         return cls(
             data["id"], data["prediction"], data.get("reference"), int(data["input_tokens"]), bool(data["truncated"]),
-            data.get("stats"),
+            data.get("stats"), data.get("generated_tokens"), data.get("ended_with_eos"),
         )
 
 

@@ -85,6 +85,8 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
         f"documents {metrics['documents']} (scored {metrics['scored']}, truncated {metrics['truncated']}, "
         f"empty predictions {metrics['empty_predictions']})",
     ]
+    if metrics.get("cut_at_limit_share") is not None:
+        lines.append(f"cut at the length limit {metrics['cut_at_limit']} ({metrics['cut_at_limit_share']:.1%})")
     if "seconds" in metrics:
         lines.append(
             f"{metrics['seconds']:.1f} s, {metrics['docs_per_second']:.2f} docs/s, "

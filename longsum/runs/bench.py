@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from longsum.config import BatchSettings, DataSettings, EvalConfig
+from longsum.config import BatchSettings, EvalConfig
 from longsum.sources.documents import Document, iter_documents
 from longsum.errors import LongsumError
 from longsum.runs.evaluation import EvalResult, evaluate, load_summarizer

@@ -40,6 +40,7 @@ class BackgroundRecords:
                 PredictionRecord(
                     item.doc.id, output.text, item.doc.reference, item.length, item.truncated,
                     document_stats(item.doc.text, output.text, item.doc.reference, self.splitter),
+                    output.tokens, output.ended,
                 )
                 for item, output in finished
             ]

@@ -14,7 +14,7 @@ from longsum.config import ScoreSettings
 from longsum.sources.documents import read_jsonl
 from longsum.results.html_report import check_report_path, write_report
 from longsum.errors import LongsumError
-from longsum.metrics.rouge import ROUGE_TYPES, DocumentScores, RougeScorer
+from longsum.metrics.rouge import DocumentScores, RougeScorer
 from longsum.metrics.aggregation import Aggregate, aggregate
 from longsum.results.signature import score_signature
 from longsum.results.storage import PREDICTIONS, PredictionRecord
@@ -35,6 +35,14 @@ class RecordCounts:
     empty_predictions: int = 0
     unscored: int = 0
     input_tokens: int = 0
+    #: Records that say whether they ended with the end token, and those of them cut at the length limit.
+    length_limited: int = 0
+    cut_at_limit: int = 0
+
+    @property
+    def cut_at_limit_share(self) -> float | None:
+        """The share of summaries cut at the length limit, among those a limit applied to."""
+        return self.cut_at_limit / self.length_limited if self.length_limited else None
 
 
 @dataclass
@@ -61,6 +69,8 @@ class ScoredRecords:
             "empty_predictions": c.empty_predictions,
             "missing_references": c.unscored,
             "input_tokens": c.input_tokens,
+            "cut_at_limit": c.cut_at_limit,
+            "cut_at_limit_share": c.cut_at_limit_share,
             "by_length": self.by_length,
             "statistics": self.statistics,
         }
@@ -83,6 +93,9 @@ def score_records(records: Iterable[PredictionRecord], scoring: ScoreSettings) -
         counts.input_tokens += max(0, record.input_tokens)
         counts.empty_documents += record.input_tokens == 0
         counts.empty_predictions += not record.prediction.strip()
+        if record.ended_with_eos is not None:
+            counts.length_limited += 1
+            counts.cut_at_limit += not record.ended_with_eos
         if record.reference is None or not record.reference.strip():
             counts.unscored += 1
         else:
@@ -116,6 +129,8 @@ def _jsonl_pairs(path: Path) -> Iterator[PredictionRecord]:
             input_tokens=int(data.get("input_tokens", -1)),
             truncated=bool(data.get("truncated", False)),
             stats=data.get("stats") if isinstance(data.get("stats"), dict) else None,
+            generated_tokens=data.get("generated_tokens"),
+            ended_with_eos=data.get("ended_with_eos"),
         )
 
 

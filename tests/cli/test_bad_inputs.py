@@ -79,7 +79,7 @@ def test_bad_input(tmp_path, examples, case, model, make_dataset, flags, message
 def test_bad_records_can_be_skipped_and_are_counted(tmp_path):
     path = tmp_path / "m.jsonl"
     path.write_text(json.dumps(GOOD[0]) + "\n{oops\n[1]\n" + json.dumps(GOOD[1]) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["eval", "--model", "builtin", "--dataset", str(path), "--max-length", "4",
+    result = runner.invoke(app, ["eval", "--model", "builtin:tglobal", "--dataset", str(path), "--max-length", "4",
                                  "--skip-bad-records", "--json", "--bootstrap-samples", "10"])
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
@@ -89,7 +89,7 @@ def test_bad_records_can_be_skipped_and_are_counted(tmp_path):
 
 def test_empty_documents_and_missing_references_are_counted_and_warned(tmp_path):
     rows = [GOOD[0], {"id": "blank", "article": "  \n ", "abstract": "x y."}, {"id": "noref", "article": "text here."}]
-    result = runner.invoke(app, ["eval", "--model", "builtin", "--dataset", str(jsonl(tmp_path / "d.jsonl", rows)),
+    result = runner.invoke(app, ["eval", "--model", "builtin:tglobal", "--dataset", str(jsonl(tmp_path / "d.jsonl", rows)),
                                  "--max-length", "4", "--json", "--bootstrap-samples", "10", "--output-dir", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
@@ -98,13 +98,14 @@ def test_empty_documents_and_missing_references_are_counted_and_warned(tmp_path)
     assert "1 document(s) had no reference summary" in result.stderr
     blank = [json.loads(line) for line in (tmp_path / "out" / "predictions.jsonl").read_text().splitlines()][1]
     stats = blank.pop("stats")
-    assert blank == {"id": "blank", "prediction": "", "reference": "x y.", "input_tokens": 0, "truncated": False}
+    assert blank == {"id": "blank", "prediction": "", "reference": "x y.", "input_tokens": 0, "truncated": False,
+                     "generated_tokens": 0, "ended_with_eos": None}
     assert stats["source_words"] == 0 and stats["prediction"]["words"] == 0 and stats["reference"]["words"] == 2
 
 
 def test_id_column_resolves_duplicate_ids(tmp_path):
     rows = [{**GOOD[0], "pmid": "1"}, {**GOOD[0], "pmid": "2"}]
-    result = runner.invoke(app, ["eval", "--model", "builtin", "--dataset", str(jsonl(tmp_path / "d.jsonl", rows)),
+    result = runner.invoke(app, ["eval", "--model", "builtin:tglobal", "--dataset", str(jsonl(tmp_path / "d.jsonl", rows)),
                                  "--id-column", "pmid", "--max-length", "4", "--json", "--bootstrap-samples", "10"])
     assert result.exit_code == 0, result.output
 
@@ -113,5 +114,5 @@ def test_id_column_resolves_duplicate_ids(tmp_path):
 def test_unreadable_dataset(tmp_path):
     path = jsonl(tmp_path / "d.jsonl", GOOD)
     path.chmod(0)
-    result = runner.invoke(app, ["eval", "--model", "builtin", "--dataset", str(path)])
+    result = runner.invoke(app, ["eval", "--model", "builtin:tglobal", "--dataset", str(path)])
     assert result.exit_code == 2 and "not readable" in result.stderr

@@ -35,6 +35,8 @@ def test_eval_on_the_builtin_model_prints_a_table_and_writes_outputs(examples, t
                     "--output-dir", str(tmp_path / "run"), *FAST)
     assert result.exit_code == 0, result.output
     assert "rougeLsum" in result.stdout and "signature: model:builtin:tglobal@sha256:" in result.stdout
+    # A random model never emits its end token: every summary runs to the limit.
+    assert "cut at the length limit 3 (100.0%)" in result.stdout
     assert len((tmp_path / "run" / "predictions.jsonl").read_text().splitlines()) == 3
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["documents"] == 3
 

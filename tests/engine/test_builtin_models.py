@@ -36,3 +36,29 @@ def test_every_family_has_a_builtin_that_loads_as_that_family():
     loaded = load_model(ModelSettings(model="builtin:pegasus-x"))
     assert family_for(loaded.model.config).name == "pegasus-x"
     assert loaded.tokenizer.decode(loaded.tokenizer("a new drug.").input_ids, skip_special_tokens=True) == "a new drug."
+
+
+def test_builtin_is_the_shipped_demonstration_model_with_its_training_record():
+    import json
+
+    from longsum.engine.builtin_models import demo_checkpoint
+
+    path = builtin_checkpoint("builtin")
+    assert path == demo_checkpoint()
+    assert sum(f.stat().st_size for f in path.iterdir()) < 8 * 2**20, "small enough to ship in the package"
+    record = json.loads((path / "training.json").read_text())
+    assert len(record["data"]["held_out_ids"]) >= 64 and record["recipe"]["seed"] == 0
+    assert len(record["data"]["sample_sha256"]) == 64
+    loaded = load_model(ModelSettings(model="builtin"))
+    assert loaded.model.config.encoder_attention_type == "transient-global"
+    assert loaded.model.generation_config.min_length == record["recipe"]["min_length"]
+
+
+def test_held_out_articles_are_the_first_of_the_shared_sample(pubmed_sample):
+    import json
+
+    from longsum.engine.builtin_models import demo_checkpoint
+
+    held_out = json.loads((demo_checkpoint() / "training.json").read_text())["data"]["held_out_ids"]
+    first = [json.loads(line)["id"] for line in pubmed_sample.read_text(encoding="utf-8").splitlines()[: len(held_out)]]
+    assert first == held_out

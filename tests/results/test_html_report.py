@@ -58,6 +58,15 @@ def test_report_escapes_what_the_texts_hold(tmp_path, examples):
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
 
 
+def test_report_gives_the_share_cut_at_the_length_limit(tmp_path, examples):
+    config = EvalConfig(model=ModelSettings(model="x"), data=DataSettings(dataset=str(examples), limit=2),
+                        scoring=ScoreSettings(bootstrap_samples=20))
+    evaluate(config, summarizer=EchoSummarizer(), output_dir=tmp_path, report=tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    # Every example is longer than the six words echoed: each summary was cut.
+    assert '<span id="cut-at-limit">2 summaries (100.0%) cut at the length limit</span>' in html
+
+
 def test_report_from_predictions_without_statistics(tmp_path):
     path = tmp_path / "p.jsonl"
     path.write_text("".join(json.dumps({"id": str(i), "prediction": f"the cell {i}", "reference": "the cell cycle"}) + "\n"

@@ -9,8 +9,6 @@ from longsum.config import (
     BatchSettings,
     DataSettings,
     EvalConfig,
-    GenerationSettings,
-    ModelSettings,
 )
 from longsum.errors import LongsumError
 from longsum.runs.bench import (

@@ -40,7 +40,11 @@ def test_predictions_file_is_in_dataset_order_with_the_schema(dataset, tmp_path)
     lines = (tmp_path / "run" / PREDICTIONS).read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert [r["id"] for r in records] == [d["id"] for d in DOCS]
-    assert all(list(r) == ["id", "prediction", "reference", "input_tokens", "truncated", "stats"] for r in records)
+    fields = ["id", "prediction", "reference", "input_tokens", "truncated", "stats", "generated_tokens", "ended_with_eos"]
+    assert all(list(r) == fields for r in records)
+    assert records[0]["ended_with_eos"] is True and records[0]["generated_tokens"] == 4
+    assert records[1]["ended_with_eos"] is False and records[1]["generated_tokens"] == 6
+    assert records[3]["ended_with_eos"] is None  # an empty document: no model call, no limit
     assert records[1]["truncated"] is True and records[1]["input_tokens"] == 100
     assert records[0]["truncated"] is False and records[0]["input_tokens"] == len(DOCS[0]["article"]) + 1
     assert read_predictions(tmp_path / "run" / PREDICTIONS) == result.predictions
@@ -65,6 +69,8 @@ def test_metrics_json_schema_and_counts(dataset, tmp_path):
     assert metrics["truncated"] == 1
     assert metrics["missing_references"] == 1 and metrics["scored"] == 4
     assert metrics["empty_documents"] == 1 and metrics["empty_predictions"] == 1
+    # "long" and "mid" are longer than the echoed six words; the empty document had no limit to meet.
+    assert metrics["cut_at_limit"] == 2 and metrics["cut_at_limit_share"] == 0.5
     assert metrics["padding_efficiency"] == 1.0
     assert metrics["seconds"] > 0 and metrics["docs_per_second"] > 0
     assert metrics["config"]["data"]["dataset"] == str(dataset)

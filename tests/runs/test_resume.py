@@ -15,7 +15,6 @@ from longsum.config import (
     BatchSettings,
     DataSettings,
     EvalConfig,
-    GenerationSettings,
     ScoreSettings,
 )
 from longsum.errors import LongsumError

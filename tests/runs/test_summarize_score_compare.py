@@ -11,7 +11,7 @@ from longsum.runs.comparison import compare_files
 from longsum.runs.scoring import score_file
 
 runner = CliRunner()
-FAST = ["--model", "builtin", "--max-length", "12", "--max-input-tokens", "256"]
+FAST = ["--model", "builtin:tglobal", "--max-length", "12", "--max-input-tokens", "256"]
 
 
 def minimal_pdf(text):

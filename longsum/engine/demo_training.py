@@ -1,0 +1,407 @@
+"""Training the shipped demonstration model: a tiny LongT5 that copies a document's lead sentences and stops.
+
+Run ``python -m longsum.engine.demo_training --out longsum/engine/demo_model`` to rebuild it. The recipe is
+deterministic (fixed seeds, one thread count) and writes its settings and the digest of the text it read
+into ``training.json`` beside the weights.
+
+Copying does not emerge from next-token loss within minutes on a shared CPU: trained from a random start,
+the model learns the corpus's vocabulary and babbles, even on pure copy tasks (a plateau of thousands of
+steps before attention finds the token to copy). So the copy circuit is wired into the initial weights
+(``wire_copy_circuit``: the encoder writes each token's neighbours beside it, the decoder looks up the
+input position whose token and predecessor match the last two it wrote and emits that position's next
+token), and training then teaches what wiring cannot: where a summary starts (after any heading), when
+it stops (the lead sentences that fit a token budget), and better choices where the lookup is ambiguous.
+Training windows start at a sentence of a training article and grow longer as training goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import random
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from longsum.engine.builtin_models import corpus_path, train_tokenizer
+from longsum.metrics.sentences import split_punkt
+
+
+@dataclass(frozen=True)
+class DemoRecipe:
+    """Everything that determines the demonstration model."""
+
+    # The first ``held_out`` articles of the sample are never read (nor by the tokenizer), so
+    # ``--limit held_out`` on the sample evaluates on unseen articles.
+    held_out: int = 64
+    vocab_size: int = 4096
+    d_model: int = 128
+    # Wide heads: the copy lookup matches a token (48 dims) and its predecessor (32) in one head.
+    d_kv: int = 80
+    d_ff: int = 256
+    num_heads: int = 2
+    encoder_layers: int = 2
+    decoder_layers: int = 2
+    # Copying needs no long local context; small blocks keep the short training windows cheap.
+    local_radius: int = 31
+    # A target ends at the last sentence that fits; 96 tokens leaves a margin under ``--max-length 128``.
+    target_budget: int = 96
+    steps: int = 400
+    batch_size: int = 12
+    learning_rate: float = 5e-4
+    warmup_steps: int = 100
+    #: Relative-position biases learn this much faster: Adam moves a parameter by about the learning rate
+    #: per step, and a bias must grow to several units before a head attends to one neighbour, which
+    #: copying needs (the next input token is found next to the one just copied).
+    bias_lr_scale: float = 1.0
+    weight_decay: float = 0.01
+    #: Longest window (input tokens) per stage, and each stage's share of the steps: mostly short windows,
+    #: where the target is the whole window (a copy task), then longer ones, where it is the window's lead.
+    window_stages: tuple[int, ...] = (64, 128, 256, 512)
+    stage_shares: tuple[float, ...] = (0.25, 0.25, 0.3, 0.2)
+    #: The first share of the steps copies shuffled windows: with word order gone, only copying lowers the
+    #: loss, so the model cannot settle for predicting likely words instead.
+    shuffled_share: float = 0.0
+    seed: int = 0
+    threads: int = 2
+    #: The wired copy circuit: attention sharpness (a bias in nats), lookup scale, output gain, logit scale,
+    #: and the share of its initial scale every weight outside the circuit keeps.
+    sharpness: float = 30.0
+    match: float = 0.3
+    gain: float = 4.0
+    logit_scale: float = 5.0
+    residue: float = 0.05
+    #: The shipped generation config's minimum summary length (tokens, decoder start included).
+    min_length: int = 64
+    #: Save the weights every so many steps while training (0: only at the end), to look at them early.
+    save_every: int = 0
+
+
+def is_heading(sentence: str) -> bool:
+    """Section headings of the sample (``BACKGROUND``, ``METHODS``): upper-case words, never summary text."""
+    return sentence.isupper()
+
+
+def lead_target(sentences: list[list[int]], headings: list[bool], budget: int) -> list[int]:
+    """Token ids of the first non-heading sentences whose total stays within ``budget``.
+
+    The first sentence is always taken (cut at ``budget`` when it alone is longer).
+    """
+    target: list[int] = []
+    for ids, heading in zip(sentences, headings):
+        if heading:
+            continue
+        if target and len(target) + len(ids) > budget:
+            break
+        target.extend(ids)
+        if len(target) >= budget:
+            return target[:budget]
+    return target
+
+
+@dataclass(frozen=True)
+class Article:
+    """One training article as sentences of token ids (no end token), with which are headings."""
+
+    sentences: list[list[int]]
+    headings: list[bool]
+
+
+def read_sample(path: Path, held_out: int) -> tuple[list[dict[str, str]], list[str]]:
+    """The training records of the sample, and the ids of the held-out ones (the first ``held_out``)."""
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return records[held_out:], [r["id"] for r in records[:held_out]]
+
+
+def tokenizer_text(records: list[dict[str, str]]) -> str:
+    """The tokenizer's training text: the project's corpus and the training articles, one sentence a line.
+
+    SentencePiece skips lines longer than a few kilobytes, so paragraphs are split into sentences.
+    """
+    lines = corpus_path().read_text(encoding="utf-8").splitlines()
+    for record in records:
+        lines.extend(split_punkt(record["article"]))
+    return "\n".join(lines) + "\n"
+
+
+def make_window(article: Article, rng: random.Random, longest: int, budget: int, eos: int) -> tuple[list[int], list[int]]:
+    """An (input ids, target ids) pair: sentences from a random start up to ``longest`` tokens, and its lead.
+
+    Half the windows start at the article's beginning, heading included, as a real input does.
+    """
+    count = len(article.sentences)
+    start = 0 if rng.random() < 0.5 else rng.randrange(count)
+    limit = rng.randint(min(16, longest), longest) - 1
+    inputs: list[int] = []
+    sentences, headings = [], []
+    for ids, heading in zip(article.sentences[start:], article.headings[start:]):
+        if sentences and not all(headings) and len(inputs) + len(ids) > limit:
+            break
+        # A sentence longer than the window is cut, so the target never holds what the input lacks.
+        ids = ids[: limit - len(inputs)]
+        sentences.append(ids)
+        headings.append(heading)
+        inputs.extend(ids)
+        if len(inputs) >= limit:
+            break
+    inputs.append(eos)
+    target = lead_target(sentences, headings, budget)
+    if not target:
+        # A window of headings only: nothing to copy, the summary is empty.
+        return inputs, [eos]
+    return inputs, target + [eos]
+
+
+def shuffled_copy(article: Article, rng: random.Random, longest: int, eos: int) -> tuple[list[int], list[int]]:
+    """A copy task: a window's tokens in random order, as input and as target."""
+    inputs, _ = make_window(article, rng, longest, longest, eos)
+    tokens = inputs[:-1]
+    rng.shuffle(tokens)
+    return tokens + [eos], tokens + [eos]
+
+
+def _batch(pairs: list[tuple[list[int], list[int]]], pad: int) -> dict[str, Any]:
+    import torch
+
+    width = max(len(i) for i, _ in pairs)
+    depth = max(len(t) for _, t in pairs)
+    input_ids = torch.full((len(pairs), width), pad, dtype=torch.long)
+    labels = torch.full((len(pairs), depth), -100, dtype=torch.long)
+    for row, (inputs, target) in enumerate(pairs):
+        input_ids[row, : len(inputs)] = torch.tensor(inputs)
+        labels[row, : len(target)] = torch.tensor(target)
+    return {"input_ids": input_ids, "attention_mask": (input_ids != pad).long(), "labels": labels}
+
+
+def _learning_rate(recipe: DemoRecipe, step: int) -> float:
+    if step < recipe.warmup_steps:
+        return recipe.learning_rate * (step + 1) / recipe.warmup_steps
+    progress = (step - recipe.warmup_steps) / max(1, recipe.steps - recipe.warmup_steps)
+    return recipe.learning_rate * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+#: The residual stream of the wired model: token identity, the next input token, the previous token.
+TOKEN, NEXT, PREVIOUS = slice(0, 48), slice(48, 96), slice(96, 128)
+#: Bucket ids of T5's relative positions (32 buckets): bidirectional +1 and -1, causal distance 0 and 1.
+NEXT_BUCKET, PREVIOUS_BUCKET, SELF_BUCKET = 17, 1, 0
+
+
+def wire_copy_circuit(model: Any, recipe: DemoRecipe, start_after: int) -> None:
+    """Set the weights of a fresh 128-wide LongT5 so that it copies its input from the token after ``start_after``.
+
+    The decoder's start token takes the token embedding of ``start_after`` (the last token of the
+    sample's section heading), so the first lookup finds the heading and the summary starts after it.
+
+    Everything outside the circuit keeps a small random value (``recipe.residue`` of its initial scale),
+    so training can still use it.
+    """
+    import torch
+
+    config = model.config
+    if config.d_model != 128 or config.d_kv < 80 or config.num_heads < 2:
+        raise ValueError("the copy circuit is laid out for d_model 128 and at least 2 heads of 80 dims")
+    width = TOKEN.stop - TOKEN.start
+    kept = PREVIOUS.stop - PREVIOUS.start
+    eye, eye_kept = torch.eye(width), torch.eye(kept)
+
+    def head(index: int, size: int) -> slice:
+        return slice(index * config.d_kv, index * config.d_kv + size)
+
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith(("q.weight", "k.weight", "v.weight", "o.weight", "wo.weight")):
+                param.mul_(recipe.residue)
+            elif name.endswith("layer_norm.weight"):
+                param.fill_(1.0)
+        # Token embeddings live in TOKEN only, so the neighbour slots start empty.
+        model.shared.weight[:, TOKEN.stop :].mul_(recipe.residue)
+        start = model.config.decoder_start_token_id
+        model.shared.weight[start, TOKEN] = model.shared.weight[start_after, TOKEN]
+        sharp = recipe.sharpness
+        encoder = model.encoder.block[0].layer[0].TransientGlobalSelfAttention
+        encoder.q.weight.zero_()
+        encoder.k.weight.zero_()
+        # Head 0 reads the next position's token into NEXT; head 1 the previous one's into PREVIOUS.
+        encoder.v.weight[head(0, width), TOKEN] = eye
+        encoder.o.weight[NEXT, head(0, width)] = eye
+        encoder.v.weight[head(1, kept), TOKEN.start : TOKEN.start + kept] = eye_kept
+        encoder.o.weight[PREVIOUS, head(1, kept)] = eye_kept
+        encoder.relative_attention_bias.weight.zero_()
+        encoder.relative_attention_bias.weight[NEXT_BUCKET, 0] = sharp
+        encoder.relative_attention_bias.weight[PREVIOUS_BUCKET, 1] = sharp
+        encoder.global_relative_attention_bias.weight[:, :2] = -sharp
+        decoder = model.decoder.block[0].layer[0].SelfAttention
+        decoder.q.weight.zero_()
+        decoder.k.weight.zero_()
+        # Head 0 reads the previous output token into PREVIOUS; head 1 moves the current one out of
+        # TOKEN (which the output logits read) into NEXT, where the lookup's query takes it from.
+        decoder.v.weight[head(0, kept), TOKEN.start : TOKEN.start + kept] = eye_kept
+        decoder.o.weight[PREVIOUS, head(0, kept)] = eye_kept
+        decoder.v.weight[head(1, width), TOKEN] = eye
+        decoder.o.weight[TOKEN, head(1, width)] = -((width / config.d_model) ** 0.5) * eye
+        decoder.o.weight[NEXT, head(1, width)] = eye
+        decoder.relative_attention_bias.weight.zero_()
+        decoder.relative_attention_bias.weight[PREVIOUS_BUCKET, 0] = sharp
+        decoder.relative_attention_bias.weight[SELF_BUCKET, 1] = sharp
+        cross = model.decoder.block[0].layer[1].EncDecAttention
+        # The lookup: current token against the input's tokens, previous against their predecessors;
+        # the value is the matched position's next token, written where the logits read.
+        cross.q.weight[head(0, width)] = 0.0
+        cross.k.weight[head(0, width)] = 0.0
+        cross.q.weight[head(0, width), NEXT] = 2 * recipe.match * eye
+        cross.k.weight[head(0, width), TOKEN] = eye
+        lookup = slice(width, width + kept)  # still head 0: its query-key product sums both matches
+        cross.q.weight[lookup] = 0.0
+        cross.k.weight[lookup] = 0.0
+        cross.q.weight[lookup, PREVIOUS] = recipe.match * eye_kept
+        cross.k.weight[lookup, PREVIOUS] = eye_kept
+        cross.v.weight[head(0, width), NEXT] = eye
+        cross.o.weight[TOKEN, head(0, width)] = recipe.gain * eye
+        final = model.decoder.final_layer_norm.weight
+        final.fill_(recipe.residue)
+        final[TOKEN] = recipe.logit_scale
+
+
+def window_limit(recipe: DemoRecipe, step: int) -> int:
+    """The longest training window at ``step`` of the curriculum."""
+    done = 0.0
+    for longest, share in zip(recipe.window_stages, recipe.stage_shares):
+        done += share
+        if step < done * recipe.steps:
+            return longest
+    return recipe.window_stages[-1]
+
+
+def _save(model: Any, out: Path, pad: int, eos: int, recipe: DemoRecipe) -> None:
+    from transformers import GenerationConfig
+
+    # Blocking a repeated 6-gram stops a lookup that has fallen into a loop ("and p <dig> and p <dig>"),
+    # and hardly ever a real sentence copied once. On long articles the lookup jumps and the model tends
+    # to stop after a sentence; a minimum length keeps it copying to lead-3 length.
+    model.generation_config = GenerationConfig(
+        decoder_start_token_id=pad, pad_token_id=pad, eos_token_id=eos, no_repeat_ngram_size=6,
+        min_length=recipe.min_length,
+    )
+    model.save_pretrained(out)
+
+
+def train(sample: Path, out: Path, recipe: DemoRecipe, log: Any = print) -> dict[str, Any]:
+    """Train the demonstration model on ``sample`` and save it (with ``training.json``) to ``out``."""
+    import torch
+    from transformers import AutoTokenizer, LongT5Config, LongT5ForConditionalGeneration
+
+    torch.set_num_threads(recipe.threads)
+    torch.manual_seed(recipe.seed)
+    rng = random.Random(recipe.seed)
+    records, held_out_ids = read_sample(sample, recipe.held_out)
+    out.mkdir(parents=True, exist_ok=True)
+    text = tokenizer_text(records)
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "text.txt"
+        corpus.write_text(text, encoding="utf-8")
+        train_tokenizer(corpus, out, recipe.vocab_size)
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
+    articles = []
+    for record in records:
+        sentences = split_punkt(record["article"])
+        ids = tokenizer(sentences, add_special_tokens=False).input_ids
+        articles.append(Article(ids, [is_heading(s) for s in sentences]))
+
+    config = LongT5Config(
+        vocab_size=len(tokenizer),
+        d_model=recipe.d_model,
+        d_kv=recipe.d_kv,
+        d_ff=recipe.d_ff,
+        num_layers=recipe.encoder_layers,
+        num_decoder_layers=recipe.decoder_layers,
+        num_heads=recipe.num_heads,
+        encoder_attention_type="transient-global",
+        local_radius=recipe.local_radius,
+        global_block_size=16,
+        pad_token_id=pad,
+        eos_token_id=eos,
+        dropout_rate=0.0,
+    )
+    config.decoder_start_token_id = pad
+    model = LongT5ForConditionalGeneration(config)
+    # Every article of the sample opens with a section heading; the summary starts after its last token.
+    heading = next(s for s in split_punkt(records[0]["article"]) if is_heading(s))
+    wire_copy_circuit(model, recipe, tokenizer(heading, add_special_tokens=False).input_ids[-1])
+    biases = [p for name, p in model.named_parameters() if "relative_attention_bias" in name]
+    others = [p for name, p in model.named_parameters() if "relative_attention_bias" not in name]
+    optimizer = torch.optim.AdamW(
+        [{"params": others, "scale": 1.0}, {"params": biases, "scale": recipe.bias_lr_scale, "weight_decay": 0.0}],
+        lr=recipe.learning_rate, weight_decay=recipe.weight_decay,
+    )
+    model.train()
+    started = time.monotonic()
+    for step in range(recipe.steps):
+        longest = window_limit(recipe, step)
+        if step < recipe.shuffled_share * recipe.steps:
+            pairs = [shuffled_copy(rng.choice(articles), rng, longest, eos) for _ in range(recipe.batch_size)]
+        else:
+            pairs = [make_window(rng.choice(articles), rng, longest, recipe.target_budget, eos) for _ in range(recipe.batch_size)]
+        batch = _batch(pairs, pad)
+        for group in optimizer.param_groups:
+            group["lr"] = _learning_rate(recipe, step) * group["scale"]
+        output = model(**batch)
+        optimizer.zero_grad()
+        output.loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        if step % 50 == 0 or step == recipe.steps - 1:
+            labels = batch["labels"]
+            known = labels != -100
+            accuracy = ((output.logits.argmax(-1) == labels) & known).sum().item() / known.sum().item()
+            if recipe.save_every and step and step % recipe.save_every == 0:
+                _save(model, out, pad, eos, recipe)
+            log(
+                f"step {step} window<={longest} loss {output.loss.item():.3f} token accuracy {accuracy:.3f} "
+                f"lr {_learning_rate(recipe, step):.2e} {time.monotonic() - started:.0f}s"
+            )
+    seconds = time.monotonic() - started
+    model.eval()
+    _save(model, out, pad, eos, recipe)
+    record = {
+        "recipe": asdict(recipe),
+        "data": {
+            "sample": sample.name,
+            "sample_sha256": hashlib.sha256(sample.read_bytes()).hexdigest(),
+            "corpus_sha256": hashlib.sha256(corpus_path().read_bytes()).hexdigest(),
+            "training_articles": len(records),
+            "held_out_ids": held_out_ids,
+        },
+        "training_seconds": round(seconds, 1),
+        "torch": torch.__version__,
+    }
+    (out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return record
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: ``python -m longsum.engine.demo_training --sample PATH --out DIR [--steps N]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sample", type=Path, default=Path("../shared/data/pubmed-sample.jsonl"))
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--steps", type=int, default=DemoRecipe.steps)
+    parser.add_argument("--learning-rate", type=float, default=DemoRecipe.learning_rate)
+    parser.add_argument("--threads", type=int, default=DemoRecipe.threads)
+    parser.add_argument("--save-every", type=int, default=0)
+    parser.add_argument("--shuffled-share", type=float, default=DemoRecipe.shuffled_share)
+    parser.add_argument("--bias-lr-scale", type=float, default=DemoRecipe.bias_lr_scale)
+    args = parser.parse_args(argv)
+    recipe = DemoRecipe(
+        steps=args.steps, learning_rate=args.learning_rate, threads=args.threads, save_every=args.save_every,
+        shuffled_share=args.shuffled_share, bias_lr_scale=args.bias_lr_scale,
+    )
+    record = train(args.sample, args.out, recipe, log=lambda line: print(line, flush=True))
+    print(f"trained in {record['training_seconds']} s; saved to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
