@@ -26,6 +26,15 @@ def file_with(name, content):
     return make
 
 
+def remote_code_checkpoint(folder):
+    """A checkpoint whose config names modeling code it ships, as LSG models do."""
+    folder.mkdir()
+    auto_map = {"AutoConfig": "modeling_lsg.LSGConfig", "AutoModelForSeq2SeqLM": "modeling_lsg.LSGModel"}
+    (folder / "config.json").write_text(json.dumps({"model_type": "lsg_bart", "auto_map": auto_map}), encoding="utf-8")
+    (folder / "modeling_lsg.py").write_text("raise RuntimeError('never run without --trust-remote-code')\n", encoding="utf-8")
+    return folder
+
+
 def seq2seq_free_checkpoint(folder):
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps({"model_type": "bert", "num_hidden_layers": 1}), encoding="utf-8")
@@ -37,6 +46,9 @@ CASES = [
     ("missing model path", "./no/such/checkpoint", None, [], "model directory not found: ./no/such/checkpoint"),
     ("directory that is not a checkpoint", "{tmp}", None, [], "is not a checkpoint directory (no config.json)"),
     ("checkpoint that is not seq2seq", "{tmp}/bert", None, [], "is a bert model, not an encoder-decoder"),
+    ("checkpoint shipping its own code", "{tmp}/lsg", None, [], "ships its own modeling code; pass --trust-remote-code"),
+    ("--max-input-tokens above the model's positions", "builtin:bart", None, ["--max-input-tokens", "2048"],
+     "--max-input-tokens 2048 is more than this bart model's 1024 input positions"),
     ("unknown hub id while offline", "org/never-heard-of", None, [], "cannot reach the Hugging Face Hub"),
     ("dataset file missing", None, lambda t: t / "missing.jsonl", [], "dataset not found"),
     ("dataset file empty", None, file_with("e.jsonl", b""), [], "the file is empty"),
@@ -66,6 +78,7 @@ CASES = [
 @pytest.mark.parametrize("case, model, make_dataset, flags, message", CASES, ids=[c[0] for c in CASES])
 def test_bad_input(tmp_path, examples, case, model, make_dataset, flags, message):
     seq2seq_free_checkpoint(tmp_path / "bert")
+    remote_code_checkpoint(tmp_path / "lsg")
     model = (model or "builtin:tglobal").format(tmp=tmp_path)
     dataset = make_dataset(tmp_path) if make_dataset else examples
     flags = [flag.format(tmp=tmp_path) for flag in flags]

@@ -70,6 +70,7 @@ def test_each_family_reproduces_its_model_card_recipe_in_both_paddings(tiny_fami
     max_length = run(model_dir, examples, padding="max-length", batch_size=2)
     assert [p.prediction for p in max_length.predictions] == model_card_recipe(model_dir, texts, "max_length")
     assert dynamic.summarizer["family"] == name and dynamic.config["batching"]["max_input_tokens"] == MAX_INPUT
+    assert dynamic.fast_paths == [p.name for p in family.fast_paths()]
 
 
 def test_the_input_limit_is_the_model_own_unless_given(tiny_family):
@@ -103,3 +104,30 @@ def test_led_puts_global_attention_on_the_first_token_only():
     ids = torch.ones(2, 5, dtype=torch.long)
     mask = FAMILIES["led"].encoder_inputs(ids, None)["global_attention_mask"]
     assert mask.tolist() == [[1, 0, 0, 0, 0]] * 2
+
+
+@pytest.mark.parametrize("beams", [2, 3])
+def test_beam_shared_cross_attention_gives_the_stock_beams_with_one_cross_row_per_input(tiny_family, examples, beams):
+    from transformers.modeling_outputs import BaseModelOutput
+
+    from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
+
+    name, model_dir = tiny_family
+    paths = [p for p in FAMILIES[name].fast_paths() if p.beam_cache]
+    if not paths:
+        pytest.skip(f"no beam-shared cross-attention for {name} yet")
+    loaded = load_model(ModelSettings(model=str(model_dir)))
+    summarizer = Seq2SeqSummarizer(loaded, GenerationSettings(max_length=20, num_beams=beams), BatchSettings(max_input_tokens=600))
+    texts = [d.text for d in iter_documents(DataSettings(dataset=str(examples), limit=4))]
+    rows = [torch.tensor(summarizer.encode(t)[0][: 200 + 100 * i]) for i, t in enumerate(texts)]
+    with torch.inference_mode():
+        states, mask, stock = summarizer._decode(rows, [], summarizer.generation_config)
+        cache = beam_shared_cross_cache(beams)
+        with fast_paths(loaded.model, paths):
+            fast = loaded.model.generate(
+                encoder_outputs=BaseModelOutput(last_hidden_state=states), attention_mask=mask,
+                generation_config=summarizer.generation_config, cache=cache,
+            )
+    assert torch.equal(stock, fast)
+    assert len({tuple(r) for r in stock.tolist()}) == len(rows)
+    assert cache.cross_attention_cache.layers[0].keys.shape[0] == len(rows)

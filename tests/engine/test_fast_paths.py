@@ -132,3 +132,44 @@ def test_chunked_encoder_attention_keeps_every_value(tiny_model, lengths, dtype,
     assert torch.equal(fast_out, stock_out)
     assert torch.equal(again, fast_out)
     assert torch.equal(fast_states, stock_states)
+
+
+def test_a_fast_path_that_changes_outputs_is_disengaged_with_one_warning(tiny_tglobal, monkeypatch):
+    from longsum.engine.families import FastPath, longt5
+
+    def off_by_a_little(attention, hidden_states, *args, **kwargs):
+        out = type(attention).forward(attention, hidden_states, *args, **kwargs)
+        return (out[0] + 1e-3, *out[1:])
+
+    broken = FastPath("broken", longt5.MODEL_CLASSES, longt5._instances("LongT5TransientGlobalAttention", off_by_a_little))
+    monkeypatch.setattr(longt5.LongT5, "fast_paths", lambda self: (*LONGT5_PATHS, broken))
+    summarizer = Seq2SeqSummarizer(load_model(ModelSettings(model=str(tiny_tglobal))), GenerationSettings(), BatchSettings())
+    assert [p.name for p in summarizer.fast_paths] == ["beam-shared-cross-attention", "chunked-transient-global-attention"]
+    assert summarizer.warnings == [
+        "fast path broken disengaged: on LongT5ForConditionalGeneration it did not reproduce stock transformers"
+    ]
+
+
+def test_fast_paths_serve_only_the_classes_they_were_written_for(tiny_tglobal):
+    from transformers import LongT5ForConditionalGeneration
+
+    loaded = load_model(ModelSettings(model=str(tiny_tglobal)))
+    loaded.model.__class__ = type("PatchedLongT5", (LongT5ForConditionalGeneration,), {})
+    summarizer = Seq2SeqSummarizer(loaded, GenerationSettings(), BatchSettings())
+    assert summarizer.fast_paths == [] and summarizer.describe()["fast_paths"] == []
+
+
+def test_metrics_list_the_fast_paths_engaged(tiny_local, examples):
+    from longsum.config import EvalConfig, ScoreSettings
+    from longsum.runs.evaluation import evaluate
+
+    def engaged(padding):
+        config = EvalConfig(
+            model=ModelSettings(model=str(tiny_local)), data=DataSettings(dataset=str(examples), limit=2),
+            generation=GenerationSettings(max_length=8), batching=BatchSettings(max_input_tokens=512, padding=padding),
+            scoring=ScoreSettings(bootstrap_samples=10),
+        )
+        return evaluate(config).to_dict()["fast_paths"]
+
+    assert engaged("dynamic") == ["beam-shared-cross-attention", "chunked-local-attention"]
+    assert engaged("max-length") == []

@@ -90,3 +90,30 @@ def test_local_checkpoint_loads_in_fp32_on_cpu_with_a_stable_fingerprint(tiny_mo
     assert str(first.model.dtype) == "torch.float32"
     assert first.revision.startswith("sha256:") and first.revision == second.revision
     assert not first.model.training
+
+
+def test_a_checkpoint_without_the_decoder_or_head_is_refused_not_filled_at_random(tiny_tglobal, tmp_path):
+    from transformers import AutoTokenizer, LongT5EncoderModel
+
+    LongT5EncoderModel.from_pretrained(tiny_tglobal).save_pretrained(tmp_path)
+    AutoTokenizer.from_pretrained(tiny_tglobal).save_pretrained(tmp_path)
+    with pytest.raises(LongsumError, match=r"lacks weights a seq2seq LM needs \(decoder\.block\.0\..* and \d+ more\)"):
+        load_model(ModelSettings(model=str(tmp_path)))
+
+
+def test_shipped_modeling_code_runs_only_when_trusted(tmp_path):
+    from longsum.engine.builtin_models import build_tiny_family
+
+    folder = build_tiny_family(tmp_path / "lsg", "bart")
+    config = json.loads((folder / "config.json").read_text())
+    config.update(model_type="lsg_bart", auto_map={"AutoConfig": "modeling_lsg.LSGConfig", "AutoModelForSeq2SeqLM": "modeling_lsg.LSGModel"})
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "modeling_lsg.py").write_text(
+        "from transformers import BartConfig, BartForConditionalGeneration\n\n\n"
+        "class LSGConfig(BartConfig):\n    model_type = 'lsg_bart'\n\n\n"
+        "class LSGModel(BartForConditionalGeneration):\n    config_class = LSGConfig\n"
+    )
+    with pytest.raises(LongsumError, match="pass --trust-remote-code"):
+        load_model(ModelSettings(model=str(folder)))
+    loaded = load_model(ModelSettings(model=str(folder), trust_remote_code=True))
+    assert type(loaded.model).__name__ == "LSGModel"

@@ -4,7 +4,65 @@ from __future__ import annotations
 
 from typing import Any
 
-from longsum.engine.families.base import TINY_INIT_STD, Family, register, special_ids
+from longsum.engine.families.base import (
+    TINY_INIT_STD,
+    Family,
+    FastPath,
+    register,
+    special_ids,
+)
+
+MODEL_CLASSES = ("BartForConditionalGeneration",)
+
+
+def _beam_shared_cross_attention(
+    attention: Any, hidden_states: Any, key_value_states: Any = None, cache: Any = None, attention_mask: Any = None, **kwargs: Any
+) -> tuple[Any, Any]:
+    """BART-style attention's forward for cross-attention, one key/value row per input shared by its beams.
+
+    Serves every attention class whose forward is BART's (transformers copies it into Pegasus, Pegasus-X and
+    BigBird-Pegasus). The beams' queries of one input become rows of one query block, so each step reads an
+    input's cross keys and values once instead of once per beam (see ``fast_paths.beam_shared_cross_cache``).
+    Anything else (self-attention, no beam-sharing cache, attention weights asked for) runs the stock forward.
+    """
+    from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+    from transformers.models.bart.modeling_bart import eager_attention_forward
+
+    beams = getattr(cache, "beams", 0)
+    if key_value_states is None or beams < 2 or kwargs.get("output_attentions"):
+        return type(attention).forward(
+            attention, hidden_states, key_value_states=key_value_states, cache=cache, attention_mask=attention_mask, **kwargs
+        )
+    layer, dim = attention.layer_idx, attention.head_dim
+    stored = cache.cross_attention_cache
+    if cache.is_updated.get(layer):
+        keys, values = stored.layers[layer].keys, stored.layers[layer].values
+    else:
+        # transformers repeats each input's encoder outputs once per beam; every beams-th row is the input.
+        shared = key_value_states[::beams]
+        keys, values = (proj(shared).view(*shared.shape[:-1], -1, dim).transpose(1, 2) for proj in (attention.k_proj, attention.v_proj))
+        keys, values = stored.update(keys, values, layer)
+        cache.is_updated[layer] = True
+    rows, steps = hidden_states.shape[:2]
+    inputs = rows // beams
+    query = attention.q_proj(hidden_states).view(inputs, beams * steps, -1, dim).transpose(1, 2)
+    if attention_mask is not None:
+        # A cross-attention mask depends on the keys only: the same row serves every beam and step.
+        attention_mask = attention_mask[::beams]
+        if attention_mask.shape[2] > 1:
+            attention_mask = attention_mask.repeat(1, 1, beams, 1)
+    interface = ALL_ATTENTION_FUNCTIONS.get_interface(attention.config._attn_implementation, eager_attention_forward)
+    out, _ = interface(attention, query, keys, values, attention_mask, dropout=0.0, scaling=attention.scaling, **kwargs)
+    return attention.out_proj(out.reshape(rows, steps, -1).contiguous()), None
+
+
+def beam_shared_cross_attention(model_classes: tuple[str, ...]) -> FastPath:
+    """The beam-shared cross-attention path for BART-style decoders (``decoder.layers[i].encoder_attn``) of ``model_classes``."""
+
+    def targets(model: Any) -> list[tuple[Any, Any]]:
+        return [(layer.encoder_attn, _beam_shared_cross_attention) for layer in model.get_decoder().layers]
+
+    return FastPath("beam-shared-cross-attention", model_classes, targets, beam_cache=True)
 
 
 @register
@@ -14,6 +72,10 @@ class Bart(Family):
     name = "bart"
     model_types = ("bart", "pegasus", "mbart", "plbart")
     builtin = "builtin:bart"
+
+    def fast_paths(self) -> tuple[FastPath, ...]:
+        """Beam-shared cross-attention, for the BART class it was tested on."""
+        return (beam_shared_cross_attention(MODEL_CLASSES),)
 
     def build_tiny(self, tokenizer: Any) -> Any:
         """A 2+2-layer BART with 1,024 positions, as the hub checkpoints have."""

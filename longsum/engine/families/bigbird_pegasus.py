@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from longsum.engine.families.base import TINY_INIT_STD, Family, register, special_ids
+from longsum.engine.families.bart import beam_shared_cross_attention
+from longsum.engine.families.base import (
+    TINY_INIT_STD,
+    Family,
+    FastPath,
+    register,
+    special_ids,
+)
 
 
 @register
@@ -21,6 +28,10 @@ class BigBirdPegasus(Family):
     model_types = ("bigbird_pegasus",)
     padding_sensitive = True
     builtin = "builtin:bigbird-pegasus"
+
+    def fast_paths(self) -> tuple[FastPath, ...]:
+        """Beam-shared cross-attention: its decoder's cross-attention is BART's."""
+        return (beam_shared_cross_attention(("BigBirdPegasusForConditionalGeneration",)),)
 
     def build_tiny(self, tokenizer: Any) -> Any:
         """A 2+2-layer BigBird-Pegasus with 16-token blocks, so block-sparse attention engages from 144 tokens."""

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from longsum.engine.families.base import TINY_INIT_STD, Family, register, special_ids
+from longsum.engine.families.bart import beam_shared_cross_attention
+from longsum.engine.families.base import (
+    TINY_INIT_STD,
+    Family,
+    FastPath,
+    register,
+    special_ids,
+)
 
 
 @register
@@ -14,6 +21,10 @@ class PegasusX(Family):
     name = "pegasus-x"
     model_types = ("pegasus_x",)
     builtin = "builtin:pegasus-x"
+
+    def fast_paths(self) -> tuple[FastPath, ...]:
+        """Beam-shared cross-attention: its decoder's cross-attention is BART's."""
+        return (beam_shared_cross_attention(("PegasusXForConditionalGeneration",)),)
 
     def build_tiny(self, tokenizer: Any) -> Any:
         """A 2+2-layer Pegasus-X with 16-token blocks and 4 global tokens, so short tests cross blocks."""
