@@ -163,7 +163,7 @@ def load_model(settings: ModelSettings) -> LoadedModel:
         if offline:
             raise LongsumError(
                 f"cannot reach the Hugging Face Hub and {settings.model!r} is not in the local cache; "
-                "pass a local checkpoint directory, or --model builtin:tglobal for the built-in tiny model"
+                "pass a local checkpoint directory, or --model builtin for the built-in demonstration model"
             ) from None
         raise LongsumError(f"cannot load model {settings.model!r}: {str(err).splitlines()[0]}") from None
     except ValueError as err:
