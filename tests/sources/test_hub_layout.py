@@ -1,7 +1,8 @@
 """Hub-layout dataset folders: told apart from .txt folders, streamed through datasets with flat memory."""
 
 import json
-import tracemalloc
+import subprocess
+import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -73,24 +74,33 @@ def test_an_unknown_split_is_one_line(tmp_path):
         list(iter_documents(DataSettings(dataset=str(folder), split="train")))
 
 
-def _peak_while_streaming(folder):
+#: Streams each folder given on the command line twice (the first warms imports and each folder's one-off
+#: data-file resolution) and prints the document count and the peak of traced Python memory of the second.
+PEAK_SCRIPT = """
+import json, sys, tracemalloc
+from longsum.config import DataSettings
+from longsum.sources.documents import iter_documents
+def peak(folder):
     tracemalloc.start()
-    count = sum(1 for _ in iter_documents(DataSettings(dataset=str(folder), split="test")))
-    peak = tracemalloc.get_traced_memory()[1]
+    count = sum(1 for _ in iter_documents(DataSettings(dataset=folder, split="test")))
+    result = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return count, peak
+    return count, result
+for folder in sys.argv[1:]:
+    peak(folder)
+print(json.dumps([peak(folder) for folder in sys.argv[1:]]))
+"""
 
 
 def test_memory_stays_flat_as_the_dataset_grows(tmp_path):
     # Documents of ~20 kB: 800 more of them are ~16 MB of text that must not accumulate.
     small = write_hub_folder(tmp_path / "small", 1, 100, words_per_document=4000)
     large = write_hub_folder(tmp_path / "large", 9, 100, words_per_document=4000)
-    # Warm imports and each folder's one-off data-file resolution (which depends on the suite's earlier
-    # tests), so that the two measurements differ only in what streaming holds.
-    _peak_while_streaming(small)
-    _peak_while_streaming(large)
-    small_count, small_peak = _peak_while_streaming(small)
-    large_count, large_peak = _peak_while_streaming(large)
+    # Measured in a fresh interpreter: inside the suite, what earlier tests left in memory made the peak
+    # of the larger folder swing by megabytes from one ordering of the tests to another.
+    done = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(small), str(large)],
+                          capture_output=True, text=True, check=True)
+    (small_count, small_peak), (large_count, large_peak) = json.loads(done.stdout.splitlines()[-1])
     assert (small_count, large_count) == (100, 900)
     # Only the ids seen (kept to refuse duplicates) grow with the dataset: well under 1 MB here.
     assert large_peak - small_peak < 1_000_000, (small_peak, large_peak)
