@@ -104,7 +104,7 @@ def main_options(
     """Evaluate long-document summarization models with ROUGE."""
 
 
-ModelOpt = Annotated[str, typer.Option("--model", help="Hub id, local checkpoint dir, builtin:tglobal / builtin:local / builtin:led / builtin:bart / builtin:pegasus-x / builtin:bigbird-pegasus, or a baseline: lead-K, oracle.")]
+ModelOpt = Annotated[str, typer.Option("--model", help="Hub id, local checkpoint dir, builtin:tglobal / builtin:local / builtin:led / builtin:bart / builtin:pegasus / builtin:pegasus-x / builtin:bigbird-pegasus, or a baseline: lead-K, oracle.")]
 RevisionOpt = Annotated[Optional[str], typer.Option("--revision", help="Hub branch, tag or commit of the model.")]
 DtypeOpt = Annotated[str, typer.Option("--dtype", help="auto|bf16|fp16|fp32 (auto: bf16/fp16 on CUDA, fp32 on CPU).")]
 DeviceOpt = Annotated[str, typer.Option("--device", help="auto|cpu|cuda|cuda:N.")]

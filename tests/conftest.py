@@ -48,7 +48,7 @@ def tiny_model(request: pytest.FixtureRequest) -> Path:
 
 
 #: The families with a tiny builder besides LongT5 (see longsum/engine/families).
-OTHER_FAMILIES = ["led", "bart", "pegasus-x", "bigbird-pegasus"]
+OTHER_FAMILIES = ["led", "bart", "pegasus", "pegasus-x", "bigbird-pegasus"]
 
 
 @pytest.fixture(scope="session", params=OTHER_FAMILIES)

@@ -30,7 +30,7 @@ def test_every_family_has_a_builtin_that_loads_as_that_family():
     from longsum.engine.families import family_for
 
     assert builtin_names() == [
-        "builtin", "builtin:tglobal", "builtin:local", "builtin:bart", "builtin:bigbird-pegasus", "builtin:led",
+        "builtin", "builtin:tglobal", "builtin:local", "builtin:bart", "builtin:bigbird-pegasus", "builtin:led", "builtin:pegasus",
         "builtin:pegasus-x",
     ]
     loaded = load_model(ModelSettings(model="builtin:pegasus-x"))

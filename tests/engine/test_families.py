@@ -78,7 +78,7 @@ def test_the_input_limit_is_the_model_own_unless_given(tiny_family):
     loaded = load_model(ModelSettings(model=str(model_dir)))
     family = family_for(loaded.model.config)
     assert family.name == name
-    own = {"led": 16384, "bart": 1024, "pegasus-x": 16384, "bigbird-pegasus": 4096}[name]
+    own = {"led": 16384, "bart": 1024, "pegasus": 1024, "pegasus-x": 16384, "bigbird-pegasus": 4096}[name]
     assert family.position_limit(loaded.model.config) == own
     summarizer = Seq2SeqSummarizer(loaded, GenerationSettings(), BatchSettings())
     assert summarizer.max_input_tokens == min(own, 16384) == summarizer.describe()["max_input_tokens"]

@@ -10,6 +10,7 @@ from longsum.engine.families import (
            generic,
            led,
            longt5,
+           pegasus,
            pegasus_x,
 )
 from longsum.engine.families.base import (
@@ -22,4 +23,5 @@ from longsum.engine.families.base import (
 )
 
 __all__ = ["DEFAULT_INPUT_LIMIT", "FAMILIES", "Family", "FastPath", "bart", "bigbird_pegasus", "family_for",
-           "generic", "input_limit", "led", "longt5", "pegasus_x"]
+           "generic", "input_limit", "led", "longt5", "pegasus",
+           "pegasus_x"]

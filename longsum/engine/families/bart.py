@@ -1,15 +1,16 @@
-"""BART, PEGASUS and mBART: short-input baselines with a learned or sinusoidal table of 1,024 positions."""
+"""BART and mBART: short-input baselines with a learned table of 1,024 positions; their cross-attention fast path."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from longsum.engine.families.base import (
-    TINY_INIT_STD,
     Family,
     FastPath,
     register,
-    special_ids,
+    shared_cross_keys_values,
+    tiny_config,
 )
 
 MODEL_CLASSES = ("BartForConditionalGeneration",)
@@ -33,16 +34,12 @@ def _beam_shared_cross_attention(
         return type(attention).forward(
             attention, hidden_states, key_value_states=key_value_states, cache=cache, attention_mask=attention_mask, **kwargs
         )
-    layer, dim = attention.layer_idx, attention.head_dim
-    stored = cache.cross_attention_cache
-    if cache.is_updated.get(layer):
-        keys, values = stored.layers[layer].keys, stored.layers[layer].values
-    else:
-        # transformers repeats each input's encoder outputs once per beam; every beams-th row is the input.
-        shared = key_value_states[::beams]
-        keys, values = (proj(shared).view(*shared.shape[:-1], -1, dim).transpose(1, 2) for proj in (attention.k_proj, attention.v_proj))
-        keys, values = stored.update(keys, values, layer)
-        cache.is_updated[layer] = True
+    dim = attention.head_dim
+
+    def project(shared: Any) -> tuple[Any, Any]:
+        return tuple(proj(shared).view(*shared.shape[:-1], -1, dim).transpose(1, 2) for proj in (attention.k_proj, attention.v_proj))
+
+    keys, values = shared_cross_keys_values(cache, attention.layer_idx, key_value_states, beams, project)
     rows, steps = hidden_states.shape[:2]
     inputs = rows // beams
     query = attention.q_proj(hidden_states).view(inputs, beams * steps, -1, dim).transpose(1, 2)
@@ -56,11 +53,14 @@ def _beam_shared_cross_attention(
     return attention.out_proj(out.reshape(rows, steps, -1).contiguous()), None
 
 
-def beam_shared_cross_attention(model_classes: tuple[str, ...]) -> FastPath:
-    """The beam-shared cross-attention path for BART-style decoders (``decoder.layers[i].encoder_attn``) of ``model_classes``."""
+def beam_shared_cross_attention(model_classes: tuple[str, ...], forward: Callable[..., Any] = _beam_shared_cross_attention) -> FastPath:
+    """The beam-shared cross-attention path for BART-style decoders (``decoder.layers[i].encoder_attn``) of ``model_classes``.
+
+    ``forward`` replaces each ``encoder_attn``'s forward: BART's by default.
+    """
 
     def targets(model: Any) -> list[tuple[Any, Any]]:
-        return [(layer.encoder_attn, _beam_shared_cross_attention) for layer in model.get_decoder().layers]
+        return [(layer.encoder_attn, forward) for layer in model.get_decoder().layers]
 
     return FastPath("beam-shared-cross-attention", model_classes, targets, beam_cache=True)
 
@@ -70,7 +70,7 @@ class Bart(Family):
     """BART-style encoder-decoders: plain full attention, limit ``max_position_embeddings`` (1,024 on the hub)."""
 
     name = "bart"
-    model_types = ("bart", "pegasus", "mbart", "plbart")
+    model_types = ("bart", "mbart", "plbart")
     builtin = "builtin:bart"
 
     def fast_paths(self) -> tuple[FastPath, ...]:
@@ -82,8 +82,6 @@ class Bart(Family):
         from transformers import BartConfig, BartForConditionalGeneration
 
         config = BartConfig(
-            vocab_size=len(tokenizer), d_model=64, encoder_layers=2, decoder_layers=2,
-            encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=128, decoder_ffn_dim=128,
-            max_position_embeddings=1024, **special_ids(tokenizer), init_std=TINY_INIT_STD,
+            max_position_embeddings=1024, **tiny_config(tokenizer),
         )
         return BartForConditionalGeneration(config)

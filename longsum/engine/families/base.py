@@ -97,6 +97,15 @@ def family_for(config: Any) -> Family:
 TINY_INIT_STD = 0.5
 
 
+def tiny_config(tokenizer: Any) -> dict[str, Any]:
+    """Config arguments every tiny BART-style model shares: 2+2 layers 64 wide, ``tokenizer``'s ids, ``TINY_INIT_STD``."""
+    return {
+        "vocab_size": len(tokenizer), "d_model": 64, "encoder_layers": 2, "decoder_layers": 2,
+        "encoder_attention_heads": 2, "decoder_attention_heads": 2, "encoder_ffn_dim": 128, "decoder_ffn_dim": 128,
+        **special_ids(tokenizer), "init_std": TINY_INIT_STD,
+    }
+
+
 def special_ids(tokenizer: Any) -> dict[str, Any]:
     """Config special-token ids for a tiny model on longsum's T5-style tokenizer: no <s>, decoding starts at <pad>."""
     return {
@@ -123,3 +132,39 @@ def input_limit(family: Family, config: Any, requested: int | None) -> int:
             f"use at most {own}, or leave it out to use the model's limit"
         )
     return requested
+
+
+def shared_cross_keys_values(
+    cache: Any, layer: int, key_value_states: Any, beams: int, project: Callable[[Any], tuple[Any, Any]]
+) -> tuple[Any, Any]:
+    """Cross-attention keys and values of decoder layer ``layer``, one row per input, for all of its beams.
+
+    Read from the beam-shared cache after the first step; on the first, ``project`` turns each input's encoder
+    outputs into (keys, values), which are stored there.
+    """
+    stored = cache.cross_attention_cache
+    if cache.is_updated.get(layer):
+        return stored.layers[layer].keys, stored.layers[layer].values
+    # transformers repeats each input's encoder outputs once per beam; every beams-th row is the input.
+    keys, values = stored.update(*project(key_value_states[::beams]), layer)
+    cache.is_updated[layer] = True
+    return keys, values
+
+
+def attend_per_beam(query: Any, keys: Any, values: Any, mask: Any, scaling: float = 1.0) -> Any:
+    """Each beam's attention to its input's shared keys and values: (inputs, beams, heads, steps, dim).
+
+    ``query`` is (inputs, beams, heads, steps, dim); ``keys``/``values`` (inputs, heads, keys, dim); ``mask`` is
+    added to the scores, one row per input. One product per beam, each of the stock path's shape, so every score
+    rounds as stock's does: a single product over all beams' queries is faster still but flipped a beam of the
+    trained LongT5 demonstration model.
+    """
+    import torch
+
+    out = torch.empty(query.shape, dtype=query.dtype, device=query.device)
+    for beam in range(query.shape[1]):
+        scores = torch.matmul(query[:, beam], keys.transpose(2, 3)) * scaling
+        if mask is not None:
+            scores = scores + mask
+        out[:, beam] = torch.matmul(torch.nn.functional.softmax(scores, dim=-1), values)
+    return out

@@ -6,11 +6,10 @@ from typing import Any
 
 from longsum.engine.families.bart import beam_shared_cross_attention
 from longsum.engine.families.base import (
-    TINY_INIT_STD,
     Family,
     FastPath,
     register,
-    special_ids,
+    tiny_config,
 )
 
 
@@ -41,9 +40,6 @@ class BigBirdPegasus(Family):
         )
 
         config = BigBirdPegasusConfig(
-            vocab_size=len(tokenizer), d_model=64, encoder_layers=2, decoder_layers=2,
-            encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=128, decoder_ffn_dim=128,
-            max_position_embeddings=4096, attention_type="block_sparse", block_size=16, num_random_blocks=2,
-            **special_ids(tokenizer), init_std=TINY_INIT_STD,
+            max_position_embeddings=4096, attention_type="block_sparse", block_size=16, num_random_blocks=2, **tiny_config(tokenizer),
         )
         return BigBirdPegasusForConditionalGeneration(config)

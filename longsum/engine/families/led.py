@@ -4,7 +4,49 @@ from __future__ import annotations
 
 from typing import Any
 
-from longsum.engine.families.base import TINY_INIT_STD, Family, register, special_ids
+from longsum.engine.families.bart import beam_shared_cross_attention
+from longsum.engine.families.base import (
+    Family,
+    FastPath,
+    attend_per_beam,
+    register,
+    shared_cross_keys_values,
+    tiny_config,
+)
+
+MODEL_CLASSES = ("LEDForConditionalGeneration",)
+
+
+def _beam_shared_cross_attention(
+    attention: Any,
+    hidden_states: Any,
+    key_value_states: Any = None,
+    cache: Any = None,
+    attention_mask: Any = None,
+    output_attentions: bool = False,
+) -> tuple[Any, Any, Any]:
+    """``LEDDecoderAttention.forward`` for cross-attention, one key/value row per input shared by its beams.
+
+    LED's decoder attention predates BART's attention interface (explicit ``bmm``s, query scaled before the
+    product), so it has a forward of its own; the caching is the same as the other families'.
+    """
+    beams = getattr(cache, "beams", 0)
+    if key_value_states is None or beams < 2 or output_attentions:
+        return type(attention).forward(
+            attention, hidden_states, key_value_states=key_value_states, cache=cache,
+            attention_mask=attention_mask, output_attentions=output_attentions,
+        )
+    heads, dim = attention.num_heads, attention.head_dim
+
+    def project(shared: Any) -> tuple[Any, Any]:
+        return tuple(proj(shared).view(shared.shape[0], -1, heads, dim).transpose(1, 2) for proj in (attention.k_proj, attention.v_proj))
+
+    keys, values = shared_cross_keys_values(cache, attention.layer_idx, key_value_states, beams, project)
+    rows, steps, width = hidden_states.shape
+    inputs = rows // beams
+    query = (attention.q_proj(hidden_states) * attention.scaling).view(inputs, beams, steps, heads, dim).transpose(2, 3)
+    out = attend_per_beam(query, keys, values, attention_mask[::beams] if attention_mask is not None else None)
+    return attention.out_proj(out.transpose(2, 3).reshape(rows, steps, width)), None, cache
 
 
 @register
@@ -20,6 +62,10 @@ class LED(Family):
     limit_keys = ("max_encoder_position_embeddings",)
     builtin = "builtin:led"
 
+    def fast_paths(self) -> tuple[FastPath, ...]:
+        """Beam-shared cross-attention, with LED's own attention forward."""
+        return (beam_shared_cross_attention(MODEL_CLASSES, _beam_shared_cross_attention),)
+
     def encoder_inputs(self, input_ids: Any, attention_mask: Any) -> dict[str, Any]:
         """The global attention mask: the first token of each input attends everywhere."""
         import torch
@@ -33,9 +79,6 @@ class LED(Family):
         from transformers import LEDConfig, LEDForConditionalGeneration
 
         config = LEDConfig(
-            vocab_size=len(tokenizer), d_model=64, encoder_layers=2, decoder_layers=2,
-            encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=128, decoder_ffn_dim=128,
-            attention_window=16, max_encoder_position_embeddings=16384, max_decoder_position_embeddings=1024,
-            **special_ids(tokenizer), init_std=TINY_INIT_STD,
+            attention_window=16, max_encoder_position_embeddings=16384, max_decoder_position_embeddings=1024, **tiny_config(tokenizer),
         )
         return LEDForConditionalGeneration(config)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from longsum.engine.families.base import DEFAULT_INPUT_LIMIT, Family, FastPath, register
+from longsum.engine.families.base import (
+    DEFAULT_INPUT_LIMIT,
+    Family,
+    FastPath,
+    attend_per_beam,
+    register,
+    shared_cross_keys_values,
+)
 
 MODEL_CLASSES = ("LongT5ForConditionalGeneration",)
 
@@ -20,9 +27,9 @@ def _beam_shared_cross_attention(
 ) -> tuple[Any, ...]:
     """``LongT5Attention.forward`` for cross-attention, one key/value row per input shared by its beams.
 
-    The beams' queries of one input become rows of a single query block, so each step reads an
-    input's cross keys and values once instead of once per beam. Anything else (self-attention,
-    no beam-sharing cache, attention weights asked for) runs the stock forward.
+    Each input's cross keys and values are projected and stored once and read by all of its beams, instead
+    of once per beam and ``index_select``ed at every step. Anything else (self-attention, no beam-sharing
+    cache, attention weights asked for) runs the stock forward.
     """
     import torch
 
@@ -31,31 +38,19 @@ def _beam_shared_cross_attention(
         return type(attention).forward(
             attention, hidden_states, mask=mask, key_value_states=key_value_states, position_bias=position_bias, cache=cache, **kwargs
         )
-    layer, heads, dim = attention.layer_idx, attention.n_heads, attention.key_value_proj_dim
-    stored = cache.cross_attention_cache
-    if cache.is_updated.get(layer):
-        keys, values = stored.layers[layer].keys, stored.layers[layer].values
-    else:
-        # transformers repeats each input's encoder outputs once per beam; every beams-th row is the input.
-        shared = key_value_states[::beams]
-        keys, values = (proj(shared).view(shared.shape[0], -1, heads, dim).transpose(1, 2) for proj in (attention.k, attention.v))
-        keys, values = stored.update(keys, values, layer)
-        cache.is_updated[layer] = True
+    heads, dim = attention.n_heads, attention.key_value_proj_dim
+
+    def project(shared: Any) -> tuple[Any, Any]:
+        return tuple(proj(shared).view(shared.shape[0], -1, heads, dim).transpose(1, 2) for proj in (attention.k, attention.v))
+
+    keys, values = shared_cross_keys_values(cache, attention.layer_idx, key_value_states, beams, project)
     rows, steps = hidden_states.shape[:2]
     inputs = rows // beams
     query = attention.q(hidden_states).view(inputs, beams, steps, heads, dim).transpose(2, 3)
     if position_bias is None:
         position_bias = torch.zeros((1, heads, steps, keys.shape[-2]), device=query.device, dtype=query.dtype)
-    per_input = mask[::beams] if mask is not None else None
-    # One product per beam, each of the stock path's shape, so every score rounds as stock's does: a
-    # single product over all beams' queries is faster still but flipped a beam of the trained model.
-    out = torch.empty(inputs, beams, heads, steps, dim, dtype=query.dtype, device=query.device)
-    for beam in range(beams):
-        scores = torch.matmul(query[:, beam], keys.transpose(2, 3)) * attention.scaling
-        # Cross-attention has no relative bias: the stock path adds this all-zero bias, which changes nothing.
-        if per_input is not None:
-            scores = scores + per_input
-        out[:, beam] = torch.matmul(torch.nn.functional.softmax(scores, dim=-1), values)
+    # Cross-attention has no relative bias: the stock path adds an all-zero bias, which changes nothing.
+    out = attend_per_beam(query, keys, values, mask[::beams] if mask is not None else None, attention.scaling)
     return attention.o(out.transpose(2, 3).reshape(rows, steps, heads * dim)), position_bias, None
 
 

@@ -1,0 +1,27 @@
+"""PEGASUS: a short-input baseline with sinusoidal positions, 1,024 of them on the hub checkpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from longsum.engine.families.bart import beam_shared_cross_attention
+from longsum.engine.families.base import Family, FastPath, register, tiny_config
+
+
+@register
+class Pegasus(Family):
+    """PEGASUS (``google/pegasus-pubmed`` and the rest): limit ``max_position_embeddings``; no recipe quirk."""
+
+    name = "pegasus"
+    model_types = ("pegasus",)
+    builtin = "builtin:pegasus"
+
+    def fast_paths(self) -> tuple[FastPath, ...]:
+        """Beam-shared cross-attention: PEGASUS's decoder attention is BART's."""
+        return (beam_shared_cross_attention(("PegasusForConditionalGeneration",)),)
+
+    def build_tiny(self, tokenizer: Any) -> Any:
+        """A 2+2-layer PEGASUS with 1,024 sinusoidal positions, as the hub checkpoints have."""
+        from transformers import PegasusConfig, PegasusForConditionalGeneration
+
+        return PegasusForConditionalGeneration(PegasusConfig(max_position_embeddings=1024, **tiny_config(tokenizer)))
