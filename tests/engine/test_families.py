@@ -131,3 +131,22 @@ def test_beam_shared_cross_attention_gives_the_stock_beams_with_one_cross_row_pe
     assert torch.equal(stock, fast)
     assert len({tuple(r) for r in stock.tolist()}) == len(rows)
     assert cache.cross_attention_cache.layers[0].keys.shape[0] == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "beams", "heads", "dim", "length", "steps"),
+    [(2, 2, 2, 32, 700, 1), (3, 3, 12, 64, 1100, 1), (2, 2, 4, 64, 16384, 1), (2, 2, 2, 32, 300, 3), (1, 8, 4, 64, 2000, 1)],
+)
+def test_shared_key_attention_rounds_as_one_stock_product_per_beam(inputs, beams, heads, dim, length, steps):
+    from longsum.engine.families.base import attend_per_beam
+
+    generator = torch.Generator().manual_seed(length)
+    query = torch.randn(inputs, beams, heads, steps, dim, generator=generator)
+    keys, values = (torch.randn(inputs, heads, length, dim, generator=generator) for _ in range(2))
+    mask = torch.zeros(inputs, 1, steps, length)
+    mask[0, ..., length // 3 :] = torch.finfo(torch.float32).min
+    # The stock path: each beam's rows hold their own copy of the keys and values.
+    stock = torch.stack(
+        [torch.softmax(torch.matmul(query[:, b], keys.transpose(2, 3)) * 0.5 + mask, dim=-1) @ values for b in range(beams)], 1
+    )
+    assert torch.equal(attend_per_beam(query, keys, values, mask, scaling=0.5), stock)
