@@ -34,15 +34,11 @@ def _beam_shared_cross_attention(
         return type(attention).forward(
             attention, hidden_states, key_value_states=key_value_states, cache=cache, attention_mask=attention_mask, **kwargs
         )
-    dim = attention.head_dim
-
-    def project(shared: Any) -> tuple[Any, Any]:
-        return tuple(proj(shared).view(*shared.shape[:-1], -1, dim).transpose(1, 2) for proj in (attention.k_proj, attention.v_proj))
-
-    keys, values = shared_cross_keys_values(cache, attention.layer_idx, key_value_states, beams, project)
+    projections = (attention.k_proj, attention.v_proj)
+    keys, values = shared_cross_keys_values(cache, attention.layer_idx, key_value_states, beams, projections, attention.num_heads)
     rows, steps = hidden_states.shape[:2]
     inputs = rows // beams
-    query = attention.q_proj(hidden_states).view(inputs, beams * steps, -1, dim).transpose(1, 2)
+    query = attention.q_proj(hidden_states).view(inputs, beams * steps, -1, attention.head_dim).transpose(1, 2)
     if attention_mask is not None:
         # A cross-attention mask depends on the keys only: the same row serves every beam and step.
         attention_mask = attention_mask[::beams]

@@ -134,19 +134,19 @@ def input_limit(family: Family, config: Any, requested: int | None) -> int:
     return requested
 
 
-def shared_cross_keys_values(
-    cache: Any, layer: int, key_value_states: Any, beams: int, project: Callable[[Any], tuple[Any, Any]]
-) -> tuple[Any, Any]:
-    """Cross-attention keys and values of decoder layer ``layer``, one row per input, for all of its beams.
+def shared_cross_keys_values(cache: Any, layer: int, key_value_states: Any, beams: int, projections: tuple[Any, Any], heads: int) -> tuple[Any, Any]:
+    """Cross-attention keys and values of decoder layer ``layer``, (inputs, heads, keys, dim), one row per input.
 
-    Read from the beam-shared cache after the first step; on the first, ``project`` turns each input's encoder
-    outputs into (keys, values), which are stored there.
+    Read from the beam-shared cache after the first step; on the first, the key and value ``projections`` of each
+    input's encoder outputs, split into ``heads``, are stored there.
     """
     stored = cache.cross_attention_cache
     if cache.is_updated.get(layer):
         return stored.layers[layer].keys, stored.layers[layer].values
     # transformers repeats each input's encoder outputs once per beam; every beams-th row is the input.
-    keys, values = stored.update(*project(key_value_states[::beams]), layer)
+    shared = key_value_states[::beams]
+    keys, values = (proj(shared).view(shared.shape[0], shared.shape[1], heads, -1).transpose(1, 2) for proj in projections)
+    keys, values = stored.update(keys, values, layer)
     cache.is_updated[layer] = True
     return keys, values
 

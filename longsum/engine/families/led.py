@@ -37,11 +37,7 @@ def _beam_shared_cross_attention(
             attention_mask=attention_mask, output_attentions=output_attentions,
         )
     heads, dim = attention.num_heads, attention.head_dim
-
-    def project(shared: Any) -> tuple[Any, Any]:
-        return tuple(proj(shared).view(shared.shape[0], -1, heads, dim).transpose(1, 2) for proj in (attention.k_proj, attention.v_proj))
-
-    keys, values = shared_cross_keys_values(cache, attention.layer_idx, key_value_states, beams, project)
+    keys, values = shared_cross_keys_values(cache, attention.layer_idx, key_value_states, beams, (attention.k_proj, attention.v_proj), heads)
     rows, steps, width = hidden_states.shape
     inputs = rows // beams
     query = (attention.q_proj(hidden_states) * attention.scaling).view(inputs, beams, steps, heads, dim).transpose(2, 3)

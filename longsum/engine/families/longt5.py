@@ -39,11 +39,7 @@ def _beam_shared_cross_attention(
             attention, hidden_states, mask=mask, key_value_states=key_value_states, position_bias=position_bias, cache=cache, **kwargs
         )
     heads, dim = attention.n_heads, attention.key_value_proj_dim
-
-    def project(shared: Any) -> tuple[Any, Any]:
-        return tuple(proj(shared).view(shared.shape[0], -1, heads, dim).transpose(1, 2) for proj in (attention.k, attention.v))
-
-    keys, values = shared_cross_keys_values(cache, attention.layer_idx, key_value_states, beams, project)
+    keys, values = shared_cross_keys_values(cache, attention.layer_idx, key_value_states, beams, (attention.k, attention.v), heads)
     rows, steps = hidden_states.shape[:2]
     inputs = rows // beams
     query = attention.q(hidden_states).view(inputs, beams, steps, heads, dim).transpose(2, 3)
