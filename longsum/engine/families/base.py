@@ -169,7 +169,8 @@ def attend_per_beam(query: Any, keys: Any, values: Any, mask: Any, scaling: floa
 
     inputs, beams, heads, steps, dim = query.shape
     length, pairs = keys.shape[2], inputs * heads
-    # On a CPU, at least a pair per thread (fewer leaves threads idle); a GPU gains nothing from the groups.
+    # A group is (input, head) pairs: on a CPU at least one per thread (fewer leaves a thread idle); a GPU gains
+    # nothing from the groups.
     group = max(torch.get_num_threads(), KEY_GROUP_BYTES // (length * dim * keys.element_size()))
     if keys.device.type != "cpu":
         group = pairs
