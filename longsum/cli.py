@@ -297,6 +297,7 @@ def bench_command(
     limit: Annotated[Optional[int], typer.Option("--limit", help="Time the first N documents of --dataset.")] = None,
     repeats: Annotated[int, typer.Option("--repeats", help="Time the workload N times and report the median.")] = 1,
     compare_recipe: Annotated[bool, typer.Option("--compare-recipe", help="Also time the docs recipe (pad to the limit, batch 2).")] = False,
+    recipe_repeats: Annotated[Optional[int], typer.Option("--recipe-repeats", help="Time the recipe N times (default: --repeats); it is stock transformers, so one run may do on long workloads.")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the figures, config and environment here.")] = None,
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="A kept bench JSON to compare docs/s against.")] = None,
     max_regression: Annotated[float, typer.Option("--max-regression", help="Allowed fall in docs/s below --baseline.")] = 0.10,
@@ -327,6 +328,7 @@ def bench_command(
             synthetic_seed=seed,
             repeats=repeats,
             compare_recipe=compare_recipe or min_speedup is not None,
+            recipe_repeats=recipe_repeats,
         )
         if not 0 <= max_regression < 1:
             raise LongsumError("--max-regression must lie in [0, 1)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
 import time
@@ -29,17 +30,24 @@ SYNTHETIC_BOUNDS = (800, 16000)
 
 @dataclass(frozen=True)
 class BenchConfig:
-    """A benchmark workload: the eval settings, how many synthetic documents, repeats, recipe comparison."""
+    """A benchmark workload: the eval settings, how many synthetic documents, repeats, recipe comparison.
+
+    ``recipe_repeats`` (default: ``repeats``) lets a long benchmark time the recipe, which is stock
+    transformers and does not change with longsum, fewer times than longsum itself.
+    """
 
     eval: EvalConfig
     synthetic_documents: int = 16
     synthetic_seed: int = 0
     repeats: int = 1
     compare_recipe: bool = False
+    recipe_repeats: int | None = None
 
     def __post_init__(self) -> None:
         if self.repeats < 1:
             raise LongsumError("--repeats must be at least 1")
+        if self.recipe_repeats is not None and self.recipe_repeats < 1:
+            raise LongsumError("--recipe-repeats must be at least 1")
         if self.synthetic_documents < 1:
             raise LongsumError("--documents must be at least 1")
 
@@ -121,7 +129,14 @@ def _timed_runs(
     middle = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
     median |= {key: middle[key] for key in ("time_breakdown", "roofline")}
     median["runs"] = [run["seconds"] for run in runs]
-    return median, [p.prediction for p in result.predictions]
+    predictions = [p.prediction for p in result.predictions]
+    median["predictions_sha256"] = predictions_digest(predictions)
+    return median, predictions
+
+
+def predictions_digest(predictions: list[str]) -> str:
+    """A digest of the predictions in order: two runs (or two commits) agree on every summary iff theirs match."""
+    return hashlib.sha256(json.dumps(predictions, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -183,11 +198,13 @@ def bench(config: BenchConfig, summarizer: Summarizer | None = None) -> dict[str
     figures, predictions = _timed_runs(eval_config, summarizer, docs, config.repeats, ceilings)
     report: dict[str, Any] = {"longsum": figures}
     if config.compare_recipe:
-        recipe, recipe_predictions = _timed_runs(recipe_config(eval_config), summarizer, docs, config.repeats, ceilings)
+        repeats = config.recipe_repeats or config.repeats
+        recipe, recipe_predictions = _timed_runs(recipe_config(eval_config), summarizer, docs, repeats, ceilings)
         report["recipe"] = recipe
         report["speedup"] = figures["docs_per_second"] / recipe["docs_per_second"] if recipe["docs_per_second"] else None
         report["identical_predictions"] = predictions == recipe_predictions
     gen = described.get("generation", {})
+    recipe_runs = {"recipe_repeats": config.recipe_repeats or config.repeats} if config.compare_recipe else {}
     report["signature"] = format_signature(
         {
             "model": f"{described.get('model')}@{described.get('revision')}",
@@ -200,8 +217,9 @@ def bench(config: BenchConfig, summarizer: Summarizer | None = None) -> dict[str
             "dtype": described.get("dtype"),
             "repeats": config.repeats,
         }
+        | recipe_runs
     )
-    report["config"] = eval_config.to_dict() | {"dataset_source": source, "repeats": config.repeats}
+    report["config"] = eval_config.to_dict() | {"dataset_source": source, "repeats": config.repeats} | recipe_runs
     report["model"] = described
     report["machine"] = ceilings.machine if ceilings else None
     if is_shape_model(eval_config.model.model):

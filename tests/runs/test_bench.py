@@ -16,9 +16,12 @@ from longsum.runs.bench import (
     bench,
     check_regression,
     check_speedup,
+    corpus_words,
+    predictions_digest,
     recipe_config,
     synthetic_documents,
 )
+from longsum.runs.evaluation import evaluate
 
 WORDS = "cells genes were expressed in the mouse liver after treatment with drug".split()
 
@@ -42,16 +45,24 @@ def test_recipe_config_pads_to_the_limit_two_at_a_time():
 def test_bench_report_with_recipe_comparison():
     # The echo summarizer counts a token per character, so the input limit is set in characters.
     eval_config = EvalConfig(data=DataSettings(dataset=""), batching=BatchSettings(max_input_tokens=200_000))
-    config = BenchConfig(eval_config, synthetic_documents=6, repeats=2, compare_recipe=True)
+    config = BenchConfig(eval_config, synthetic_documents=6, repeats=2, compare_recipe=True, recipe_repeats=1)
     report = bench(config, EchoSummarizer(limit=200_000))
+    assert len(report["longsum"]["runs"]) == 2 and len(report["recipe"]["runs"]) == 1
+    assert "|repeats:2|recipe_repeats:1" in report["signature"] and report["config"]["recipe_repeats"] == 1
     for run in ("longsum", "recipe"):
         figures = report[run]
-        assert figures["documents"] == 6 and len(figures["runs"]) == 2
+        assert figures["documents"] == 6
         assert figures["docs_per_second"] > 0 and figures["input_tokens_per_second"] > 0
         assert figures["time_to_first_batch"] is not None and figures["peak_memory_kind"] == "peak_rss"
     assert report["longsum"]["padding_efficiency"] == 1.0
     assert report["recipe"]["padding_efficiency"] < 1.0
     assert report["identical_predictions"] is True
+    # The digest lets two reports (two commits) be checked for the same summaries without the texts.
+    assert report["longsum"]["predictions_sha256"] == report["recipe"]["predictions_sha256"]
+    assert report["longsum"]["predictions_sha256"] == predictions_digest([p.prediction for p in evaluate(
+        eval_config, summarizer=EchoSummarizer(limit=200_000),
+        documents=synthetic_documents(6, 0, corpus_words()), keep_predictions=True).predictions])
+    assert predictions_digest(["a", "b"]) != predictions_digest(["a b"]) != predictions_digest(["b", "a"])
     assert report["speedup"] == pytest.approx(report["longsum"]["docs_per_second"] / report["recipe"]["docs_per_second"])
     assert "data:synthetic:6@0" in report["signature"]
     assert report["environment"]["versions"]["torch"] != "missing"
@@ -148,3 +159,9 @@ def test_bench_cli_min_speedup_times_the_recipe_and_fails_below_it(tmp_path, exa
     assert "speed-up over the docs recipe" in result.stdout  # --min-speedup implies --compare-recipe
     assert "is below --min-speedup 1000.00x" in result.stderr
     assert json.loads((tmp_path / "b.json").read_text())["speedup"] > 0
+
+
+@pytest.mark.parametrize("field", ["repeats", "recipe_repeats"])
+def test_bench_config_refuses_fewer_than_one_run(field):
+    with pytest.raises(LongsumError, match=f"--{field.replace('_', '-')} must be at least 1"):
+        BenchConfig(EvalConfig(), **{field: 0})
