@@ -19,6 +19,7 @@ class EchoSummarizer:
         self.words = words
         self.batches: list[Batch] = []
         self.warnings: list[str] = []
+        self.batch_multiple = 1
 
     def encode(self, text: str) -> tuple[list[int], int]:
         ids = [ord(c) % 97 + 3 for c in text] + [1]

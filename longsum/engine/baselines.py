@@ -33,6 +33,7 @@ class _SentenceSummarizer(ABC):
         self.name = name
         self.splitter = splitter
         self.warnings: list[str] = []
+        self.batch_multiple = 1
 
     def encode(self, text: str) -> tuple[list[int], int]:
         """One placeholder id per word, so batching and the length buckets count words; never truncated."""

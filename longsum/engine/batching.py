@@ -5,7 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import TypeVar
 
@@ -17,6 +17,8 @@ from longsum.sources.documents import Document
 DEFAULT_MAX_BATCH_TOKENS = 65536
 #: Documents per batch when neither a batch size nor anything else limits it.
 DEFAULT_MAX_BATCH_DOCS = 64
+#: Documents per batch in the docs recipe (transformers' LongT5 example), whose summaries longsum reproduces.
+RECIPE_BATCH_SIZE = 2
 
 T = TypeVar("T")
 
@@ -121,25 +123,33 @@ def prefetch(iterable: Iterable[T], depth: int = 1) -> Iterator[T]:
 
 @dataclass(frozen=True)
 class Limits:
-    """How large a batch may be: padded input tokens (documents x longest input) and documents."""
+    """How large a batch may be: padded input tokens (documents x longest input) and documents.
+
+    ``multiple``: dynamic batches hold a multiple of this many documents wherever they can, so that
+    every document's decoder rows round as in the docs recipe's batches (see ``plan_batches``).
+    """
 
     tokens: int
     documents: int
+    multiple: int = 1
 
     @classmethod
-    def initial(cls, settings: BatchSettings, memory_hint: int | None = None) -> Limits:
+    def initial(cls, settings: BatchSettings, memory_hint: int | None = None, multiple: int = 1) -> Limits:
         """The user's limits, else ``memory_hint`` (tokens that fit on the device), else the defaults."""
         tokens = settings.max_batch_tokens or memory_hint or DEFAULT_MAX_BATCH_TOKENS
         if settings.padding == "max-length":
             documents = settings.batch_size or max(1, tokens // (settings.max_input_tokens or DEFAULT_INPUT_LIMIT))
-        else:
-            documents = settings.batch_size or DEFAULT_MAX_BATCH_DOCS
-        return cls(tokens=tokens, documents=documents)
+            return cls(tokens=tokens, documents=documents)
+        return cls(tokens=tokens, documents=settings.batch_size or DEFAULT_MAX_BATCH_DOCS, multiple=multiple)
 
     def below(self, batch: Batch) -> Limits:
         """Limits that put at most half of ``batch``'s documents together (after it ran out of memory)."""
         half = max(1, len(batch.items) // 2)
-        return Limits(tokens=min(self.tokens, half * batch.longest), documents=min(self.documents, half))
+        return replace(self, tokens=min(self.tokens, half * batch.longest), documents=min(self.documents, half))
+
+    def whole(self, count: int) -> int:
+        """``count`` documents rounded down to a multiple of ``multiple`` (a count below it stays as it is)."""
+        return count - count % self.multiple if count >= self.multiple else count
 
 
 def plan_batches(items: Sequence[Item], limits: Limits, pad_to: int | None = None) -> list[Batch]:
@@ -149,18 +159,28 @@ def plan_batches(items: Sequence[Item], limits: Limits, pad_to: int | None = Non
     input`` stays within the token limit and the document limit; an input over the token limit goes
     alone. With ``pad_to``: dataset order, ``limits.documents`` at a time, every input padded to
     ``pad_to`` tokens, as the docs recipe runs.
+
+    A dynamic batch that would close with a count off ``limits.multiple`` hands its shortest
+    documents on to the next one, and a last batch off it is split, so only one batch a window
+    (of fewer than ``multiple`` documents) is off it: a BLAS may round a product's rows
+    differently with the number of rows (measured with MKL on the CPU: rows past the last multiple
+    of 4 in a product of fewer than 12 rows), and the recipe decodes ``2 x beams`` rows at a time.
     """
     if pad_to is not None:
         rows = limits.documents
         return [Batch(tuple(items[i : i + rows]), pad_to=pad_to) for i in range(0, len(items), rows)]
     batches: list[Batch] = []
     current: list[Item] = []
+    most = limits.whole(limits.documents)
     for item in sorted(items, key=lambda it: -it.length):
         # Sorted longest first, so the first item of a batch sets its padded length.
-        if current and ((len(current) + 1) * current[0].length > limits.tokens or len(current) == limits.documents):
-            batches.append(Batch(tuple(current)))
-            current = []
+        if current and ((len(current) + 1) * current[0].length > limits.tokens or len(current) == most):
+            kept = limits.whole(len(current))
+            batches.append(Batch(tuple(current[:kept])))
+            current = current[kept:]
         current.append(item)
-    if current:
-        batches.append(Batch(tuple(current)))
+    while current:
+        kept = limits.whole(len(current))
+        batches.append(Batch(tuple(current[:kept])))
+        current = current[kept:]
     return batches

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from longsum.config import BatchSettings, GenerationSettings
-from longsum.engine.batching import Batch, Item, Limits, plan_batches
+from longsum.engine.batching import RECIPE_BATCH_SIZE, Batch, Item, Limits, plan_batches
 from longsum.engine.families import FastPath, family_for, input_limit
 from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
+from longsum.engine.row_rounding import decoder_linears, rows_round_alike
 from longsum.engine.loading import LoadedModel
 from longsum.engine.timing import ModuleClock
 from longsum.engine.tokenizing import encode_bounded
@@ -57,6 +58,8 @@ class Summarizer(Protocol):
 
     #: Problems noticed while generating (e.g. non-finite activations), reported with the results.
     warnings: list[str]
+    #: Dynamic batches hold a multiple of this many documents wherever they can (``Limits.multiple``).
+    batch_multiple: int
 
     def encode(self, text: str) -> tuple[list[int], int]:
         """The input ids the model will see (truncated) and the document's full length in tokens."""
@@ -139,6 +142,7 @@ class Seq2SeqSummarizer:
         self.warnings: list[str] = []
         self._checked = False
         self.fast_paths = self._verified_fast_paths()
+        self.batch_multiple = self._recipe_batch_multiple()
         self.encoder_clock = ModuleClock(loaded.model.get_encoder(), loaded.device)
 
     def encode(self, text: str) -> tuple[list[int], int]:
@@ -194,6 +198,21 @@ class Seq2SeqSummarizer:
                     f"fast path {path.name} disengaged: on {type(model).__name__} it did not reproduce stock transformers"
                 )
         return kept
+
+    def _recipe_batch_multiple(self) -> int:
+        """The docs recipe's batch size, so each document's decoder rows round as in the recipe's batches.
+
+        Checked on this model and device: if a product of several recipe batches' rows rounds a row
+        otherwise than one batch's product, batching can change a summary; a warning says so.
+        """
+        rows = RECIPE_BATCH_SIZE * (self.generation_config.num_beams or 1)
+        if not rows_round_alike(decoder_linears(self.loaded.model), rows, range(2, 9)):
+            self.warnings.append(
+                f"on {self.loaded.device} the decoder rounds a row differently in batches of more than "
+                f"{RECIPE_BATCH_SIZE} documents: a near-tie may end differently from the docs recipe "
+                f"(--batch-size {RECIPE_BATCH_SIZE} decodes as it does)"
+            )
+        return RECIPE_BATCH_SIZE
 
     def _decode(self, rows: list[Any], paths: list[FastPath], generation_config: Any) -> tuple[Any, Any, Any]:
         """Encoder outputs (padded), their mask and the beam-search tokens of unpadded ``rows``, each encoded alone, with ``paths`` engaged."""

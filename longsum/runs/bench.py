@@ -16,6 +16,7 @@ from longsum.config import BatchSettings, EvalConfig
 from longsum.sources.documents import Document, iter_documents
 from longsum.errors import LongsumError
 from longsum.runs.evaluation import EvalResult, evaluate, load_summarizer
+from longsum.engine.batching import RECIPE_BATCH_SIZE
 from longsum.engine.bench_models import describe_shape, is_shape_model
 from longsum.engine.generation import RunnerStats, Summarizer
 from longsum.engine.memory import peak_memory_bytes, reset_peak
@@ -178,7 +179,7 @@ def _median(values: list[Any]) -> Any:
 
 def recipe_config(config: EvalConfig) -> EvalConfig:
     """The docs recipe's batching for ``config``: every input padded to the limit, two at a time."""
-    return replace(config, batching=BatchSettings(max_input_tokens=config.batching.max_input_tokens, padding="max-length", batch_size=2))
+    return replace(config, batching=BatchSettings(max_input_tokens=config.batching.max_input_tokens, padding="max-length", batch_size=RECIPE_BATCH_SIZE))
 
 
 def bench(config: BenchConfig, summarizer: Summarizer | None = None) -> dict[str, Any]:

@@ -347,7 +347,7 @@ def evaluate(
         batching = config.batching
         runner = BatchRunner(
             summarizer,
-            Limits.initial(batching, summarizer.batch_tokens_hint()),
+            Limits.initial(batching, summarizer.batch_tokens_hint(), summarizer.batch_multiple),
             batching.max_input_tokens if batching.padding == "max-length" else None,
             progress,
             stats.runner,

@@ -85,6 +85,31 @@ def test_limits_below_a_batch_halve_it():
     batch = Batch(tuple(items([40, 30, 30, 20, 10])))
     assert Limits(1000, 8).below(batch) == Limits(80, 2)
     assert Limits(1000, 8).below(Batch(tuple(items([40])))) == Limits(40, 1)
+    assert Limits(1000, 8, multiple=2).below(batch).multiple == 2
+
+
+def test_the_recipe_batch_multiple_applies_to_dynamic_batches_only():
+    assert Limits.initial(BatchSettings(), None, 2) == Limits(DEFAULT_MAX_BATCH_TOKENS, DEFAULT_MAX_BATCH_DOCS, 2)
+    assert Limits.initial(BatchSettings(padding="max-length", batch_size=2), None, 2).multiple == 1
+
+
+@pytest.mark.parametrize(
+    "lengths, limits, expected",
+    [
+        # The shared sample's first 8 articles at the 2k-piece tokenizer: 5 fit 65,536 tokens, then 3.
+        ([9896, 12762, 9748, 11588, 6741, 10338, 9419, 9606], Limits(65536, 64, 2), [4, 4]),
+        ([9896, 12762, 9748, 11588, 6741, 10338, 9419, 9606], Limits(65536, 64), [5, 3]),
+        ([10] * 7, Limits(1000, 64, 2), [6, 1]),  # one batch a window off the multiple, of one document
+        ([10] * 7, Limits(1000, 3, 2), [2, 2, 2, 1]),  # a cap off the multiple is rounded down to it
+        ([500, 10, 10], Limits(100, 64, 2), [1, 2]),  # an input over the budget still goes alone
+        ([10] * 6, Limits(1000, 64, 4), [4, 2]),
+    ],
+)
+def test_dynamic_batches_hold_a_multiple_of_the_recipe_batch(lengths, limits, expected):
+    batches = plan_batches(items(lengths), limits)
+    assert [len(b.items) for b in batches] == expected
+    assert sorted(it.doc.index for b in batches for it in b.items) == list(range(len(lengths)))
+    assert all(len(b.items) * b.longest <= limits.tokens or len(b.items) == 1 for b in batches)
 
 
 def test_prefetch_yields_everything_in_order():

@@ -1,0 +1,36 @@
+import torch
+
+from longsum.engine.row_rounding import decoder_linears, rows_round_alike
+
+
+class RowCountedLinear(torch.nn.Linear):
+    """A linear whose rows shift by a hair when the product has more than ``rows`` rows, as a BLAS kernel may."""
+
+    def __init__(self, rows: int) -> None:
+        super().__init__(8, 4, bias=False)
+        self.rows = rows
+
+    def forward(self, inputs):
+        out = super().forward(inputs)
+        return out + 1e-6 if inputs.shape[0] > self.rows else out
+
+
+def test_rows_that_round_alike_pass_and_a_row_count_dependent_product_fails():
+    exact = RowCountedLinear(rows=10**9)
+    assert rows_round_alike([exact], rows=4, multiples=range(2, 9))
+    assert not rows_round_alike([exact, RowCountedLinear(rows=12)], rows=4, multiples=range(2, 9))
+    # Up to 3 batches of 4 rows the product is exact, so only a multiple past that is caught.
+    assert rows_round_alike([RowCountedLinear(rows=12)], rows=4, multiples=range(2, 4))
+
+
+def test_the_decoders_linears_one_per_shape_with_the_output_layer(tiny_tglobal):
+    from transformers import AutoModelForSeq2SeqLM
+
+    model = AutoModelForSeq2SeqLM.from_pretrained(tiny_tglobal)
+    linears = decoder_linears(model)
+    shapes = [tuple(linear.weight.shape) for linear in linears]
+    assert len(shapes) == len(set(shapes))
+    assert tuple(model.get_output_embeddings().weight.shape) in shapes
+    assert all(any(linear is module for module in model.get_decoder().modules()) for linear in linears
+               if linear is not model.get_output_embeddings())
+    assert not any(linear is module for linear in linears for module in model.get_encoder().modules())
