@@ -170,17 +170,20 @@ def plan_batches(items: Sequence[Item], limits: Limits, pad_to: int | None = Non
         rows = limits.documents
         return [Batch(tuple(items[i : i + rows]), pad_to=pad_to) for i in range(0, len(items), rows)]
     batches: list[Batch] = []
+
+    def close(current: list[Item]) -> list[Item]:
+        """Batch the whole multiple at the front of ``current``; the rest, carried on."""
+        kept = limits.whole(len(current))
+        batches.append(Batch(tuple(current[:kept])))
+        return current[kept:]
+
     current: list[Item] = []
     most = limits.whole(limits.documents)
     for item in sorted(items, key=lambda it: -it.length):
         # Sorted longest first, so the first item of a batch sets its padded length.
         if current and ((len(current) + 1) * current[0].length > limits.tokens or len(current) == most):
-            kept = limits.whole(len(current))
-            batches.append(Batch(tuple(current[:kept])))
-            current = current[kept:]
+            current = close(current)
         current.append(item)
     while current:
-        kept = limits.whole(len(current))
-        batches.append(Batch(tuple(current[:kept])))
-        current = current[kept:]
+        current = close(current)
     return batches

@@ -142,7 +142,9 @@ class Seq2SeqSummarizer:
         self.warnings: list[str] = []
         self._checked = False
         self.fast_paths = self._verified_fast_paths()
-        self.batch_multiple = self._recipe_batch_multiple()
+        # Batches of whole recipe batches, so each document's decoder rows round as in the recipe's.
+        self.batch_multiple = RECIPE_BATCH_SIZE
+        self._check_row_rounding()
         self.encoder_clock = ModuleClock(loaded.model.get_encoder(), loaded.device)
 
     def encode(self, text: str) -> tuple[list[int], int]:
@@ -199,20 +201,18 @@ class Seq2SeqSummarizer:
                 )
         return kept
 
-    def _recipe_batch_multiple(self) -> int:
-        """The docs recipe's batch size, so each document's decoder rows round as in the recipe's batches.
+    def _check_row_rounding(self) -> None:
+        """Warn when this model and device round a decoder row otherwise in several recipe batches' product than in one's.
 
-        Checked on this model and device: if a product of several recipe batches' rows rounds a row
-        otherwise than one batch's product, batching can change a summary; a warning says so.
+        There, batching beyond the recipe's can change a summary on a near-tie.
         """
-        rows = RECIPE_BATCH_SIZE * (self.generation_config.num_beams or 1)
+        rows = self.batch_multiple * (self.generation_config.num_beams or 1)
         if not rows_round_alike(decoder_linears(self.loaded.model), rows, range(2, 9)):
             self.warnings.append(
                 f"on {self.loaded.device} the decoder rounds a row differently in batches of more than "
                 f"{RECIPE_BATCH_SIZE} documents: a near-tie may end differently from the docs recipe "
                 f"(--batch-size {RECIPE_BATCH_SIZE} decodes as it does)"
             )
-        return RECIPE_BATCH_SIZE
 
     def _decode(self, rows: list[Any], paths: list[FastPath], generation_config: Any) -> tuple[Any, Any, Any]:
         """Encoder outputs (padded), their mask and the beam-search tokens of unpadded ``rows``, each encoded alone, with ``paths`` engaged."""

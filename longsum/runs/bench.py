@@ -52,6 +52,11 @@ class BenchConfig:
         if self.synthetic_documents < 1:
             raise LongsumError("--documents must be at least 1")
 
+    @property
+    def recipe_runs(self) -> int:
+        """How many times the recipe is timed."""
+        return self.recipe_repeats or self.repeats
+
 
 def synthetic_documents(count: int, seed: int, words: list[str]) -> list[Document]:
     """``count`` documents with PubMed-like lengths, drawn from ``words`` with a seeded generator."""
@@ -199,13 +204,12 @@ def bench(config: BenchConfig, summarizer: Summarizer | None = None) -> dict[str
     figures, predictions = _timed_runs(eval_config, summarizer, docs, config.repeats, ceilings)
     report: dict[str, Any] = {"longsum": figures}
     if config.compare_recipe:
-        repeats = config.recipe_repeats or config.repeats
-        recipe, recipe_predictions = _timed_runs(recipe_config(eval_config), summarizer, docs, repeats, ceilings)
+        recipe, recipe_predictions = _timed_runs(recipe_config(eval_config), summarizer, docs, config.recipe_runs, ceilings)
         report["recipe"] = recipe
         report["speedup"] = figures["docs_per_second"] / recipe["docs_per_second"] if recipe["docs_per_second"] else None
         report["identical_predictions"] = predictions == recipe_predictions
     gen = described.get("generation", {})
-    recipe_runs = {"recipe_repeats": config.recipe_repeats or config.repeats} if config.compare_recipe else {}
+    recipe_runs = {"recipe_repeats": config.recipe_runs} if config.compare_recipe else {}
     report["signature"] = format_signature(
         {
             "model": f"{described.get('model')}@{described.get('revision')}",
