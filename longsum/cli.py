@@ -237,7 +237,7 @@ def eval_command(
     first one merges, scores and reports.
     """
     with user_errors():
-        from longsum.engine.distributed import local_device, shard_from_environment
+        from longsum.parallel.distributed import local_device, shard_from_environment
 
         shard = shard_from_environment()
         model_settings = engine.model_settings()
@@ -254,7 +254,8 @@ def eval_command(
         from longsum.results.model_card import check_model_index_path, write_model_index
         from longsum.results.run_lock import hold_run_directory
         from longsum.results.terminal import RichProgress, render_metrics, stderr
-        from longsum.runs.evaluation import evaluate, load_summarizer
+        from longsum.runs.evaluation import evaluate
+        from longsum.summarizers.resolver import load_summarizer
         from longsum.runs.metric_modules import load_metric_modules
         from longsum.sources.documents import count_documents
 
@@ -284,7 +285,7 @@ def eval_command(
         for warning in result.warnings:
             stderr.print(f"warning: {warning}", markup=False, highlight=False)
         if model_index is not None:
-            write_model_index(model_index, result.to_dict(), config.to_dict()["data"], str(result.summarizer.get("model")))
+            write_model_index(model_index, result.to_dict(), config.to_dict()["data"], result.summarizer.model)
         render_metrics(result.to_dict(), as_json=json_output)
 
 
@@ -311,7 +312,7 @@ def bench_command(
         from longsum.runs.bench import BenchConfig
 
         if shape is not None:
-            from longsum.engine.bench_models import shape_model_name
+            from longsum.summarizers.shapes import shape_model_name
 
             engine = replace(engine, model=shape_model_name(shape, attention))
 
@@ -337,8 +338,9 @@ def bench_command(
         _quiet_libraries()
         from longsum.results.storage import write_json_atomic
         from longsum.results.terminal import render_bench, stderr
-        from longsum.runs.bench import bench, check_regression, check_speedup
-        from longsum.runs.evaluation import load_summarizer
+        from longsum.bench.checks import check_regression, check_speedup
+        from longsum.runs.bench import bench
+        from longsum.summarizers.resolver import load_summarizer
 
         with stderr.status(f"loading {engine.model}"):
             summarizer = load_summarizer(config.eval)
@@ -380,8 +382,8 @@ def summarize_command(
         import torch
 
         from longsum.results.terminal import format_summaries, stderr
-        from longsum.runs.evaluation import load_summarizer
         from longsum.runs.summarize import summarize_files
+        from longsum.summarizers.resolver import load_summarizer
 
         torch.manual_seed(seed)
         with stderr.status(f"loading {engine.model}"):
@@ -392,7 +394,7 @@ def summarize_command(
             if summary.truncated:
                 stderr.print(
                     f"warning: {summary.file}: {summary.source_tokens} tokens, truncated by "
-                    f"{summary.source_tokens - summary.input_tokens} to --max-input-tokens {summarizer.describe().get('max_input_tokens')}",
+                    f"{summary.source_tokens - summary.input_tokens} to --max-input-tokens {summarizer.describe().max_input_tokens}",
                     markup=False, highlight=False,
                 )
         for warning in summarizer.warnings:

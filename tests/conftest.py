@@ -24,7 +24,7 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 def _build(tmp_path_factory: pytest.TempPathFactory, attention: str) -> Path:
-    from longsum.engine.builtin_models import TinySpec, build_tiny_longt5
+    from longsum.summarizers.builtin import TinySpec, build_tiny_longt5
 
     return build_tiny_longt5(tmp_path_factory.mktemp(f"tiny-{attention}"), TinySpec(attention=attention))
 
@@ -54,7 +54,7 @@ OTHER_FAMILIES = ["led", "bart", "pegasus", "pegasus-x", "bigbird-pegasus"]
 @pytest.fixture(scope="session", params=OTHER_FAMILIES)
 def tiny_family(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     """(family name, checkpoint) of each other family's tiny random model, saved with save_pretrained."""
-    from longsum.engine.builtin_models import build_tiny_family
+    from longsum.summarizers.builtin import build_tiny_family
 
     return request.param, build_tiny_family(tmp_path_factory.mktemp(f"tiny-{request.param}"), request.param)
 

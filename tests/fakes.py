@@ -1,11 +1,12 @@
-"""Test doubles for the Summarizer interface."""
+"""Test doubles: a Summarizer that echoes its input, and a kept bench report."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from pathlib import Path
 
 from longsum.engine.batching import Batch
-from longsum.engine.generation import Output
+from longsum.summarizers.protocol import Output, SummarizerInfo
 
 
 class EchoSummarizer:
@@ -32,8 +33,17 @@ class EchoSummarizer:
             for words in (item.doc.text.split() for item in batch.items)
         ]
 
-    def describe(self) -> dict[str, Any]:
-        return {"model": "echo", "revision": "0", "dtype": "fp32", "device": "cpu", "generation": {"num_beams": 1}}
+    def describe(self) -> SummarizerInfo:
+        return SummarizerInfo(model="echo", revision="0", dtype="fp32", device="cpu", generation={"num_beams": 1})
+
+    def encoding_seconds(self) -> float:
+        return 0.0
 
     def batch_tokens_hint(self) -> int | None:
         return None
+
+
+def write_baseline(path: Path, docs_per_second: float) -> Path:
+    """A kept bench report holding only longsum's docs/s, as ``--baseline`` reads it."""
+    path.write_text(json.dumps({"longsum": {"docs_per_second": docs_per_second}}), encoding="utf-8")
+    return path

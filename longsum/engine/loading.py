@@ -1,4 +1,4 @@
-"""Model loading: device and dtype choice, hub or local checkpoints, and the built-in tiny models."""
+"""Model loading: device and dtype choice, and a checkpoint from a local directory or the hub onto them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from longsum.config import ModelSettings
-from longsum.engine import bench_models, builtin_models
 from longsum.errors import LongsumError
 
 _DTYPE_NAMES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
@@ -91,25 +90,28 @@ def _fingerprint(directory: Path) -> str:
     return "sha256:" + digest.hexdigest()[:16]
 
 
-def checkpoint_location(settings: ModelSettings) -> tuple[str, bool]:
-    """Where to load from (a directory or a hub id) and whether it is local.
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a checkpoint is loaded from: a directory, or a hub id when ``local`` is false."""
+
+    location: str
+    local: bool
+
+
+def checkpoint_location(name: str) -> Checkpoint:
+    """Where to load ``name`` from: a local checkpoint directory, or else a hub id.
 
     Raises:
         LongsumError: a local path that does not exist or holds no checkpoint.
     """
-    name = settings.model
-    if builtin_models.is_builtin(name):
-        return str(builtin_models.builtin_checkpoint(name)), True
-    if bench_models.is_shape_model(name):
-        return str(bench_models.shape_checkpoint(name)), True
     if _looks_like_path(name):
         path = Path(name).expanduser()
         if not path.exists():
             raise LongsumError(f"model directory not found: {name}")
         if not path.is_dir() or not (path / "config.json").exists():
             raise LongsumError(f"{name} is not a checkpoint directory (no config.json)")
-        return str(path), True
-    return name, False
+        return Checkpoint(str(path), True)
+    return Checkpoint(name, False)
 
 
 def _remote_code_refused(model: str) -> LongsumError:
@@ -136,8 +138,11 @@ def _refuse_new_weights(model: str, info: dict[str, Any]) -> None:
         )
 
 
-def load_model(settings: ModelSettings) -> LoadedModel:
+def load_model(settings: ModelSettings, checkpoint: Checkpoint | None = None) -> LoadedModel:
     """Load the tokenizer and seq2seq model ``settings`` names, in eval mode on the chosen device and dtype.
+
+    ``checkpoint`` says where its files are (the resolver passes the directory of a built-in model); by default
+    ``settings.model`` is a local directory or a hub id.
 
     Raises:
         LongsumError: the checkpoint cannot be found, is not seq2seq, lacks weights, ships code not trusted, or
@@ -151,7 +156,8 @@ def load_model(settings: ModelSettings) -> LoadedModel:
     device = resolve_device(settings.device, torch.cuda.is_available(), torch.cuda.device_count())
     bf16 = device.startswith("cuda") and torch.cuda.is_bf16_supported()
     dtype = choose_dtype(settings.dtype, device, bf16)
-    location, local = checkpoint_location(settings)
+    checkpoint = checkpoint or checkpoint_location(settings.model)
+    location, local = checkpoint.location, checkpoint.local
     # Offline, fall back to the local cache at once instead of waiting out the hub client's retries.
     offline = not local and not hub_reachable()
     common: dict[str, Any] = {

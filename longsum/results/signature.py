@@ -9,6 +9,7 @@ from longsum.metrics.evaluate_metrics import metric_spec
 from longsum.metrics.sentences import splitter_id
 from longsum.results.provenance import library_versions
 from longsum.sources.documents import data_label
+from longsum.summarizers.protocol import SummarizerInfo
 
 
 def _show(value: Any) -> str:
@@ -29,40 +30,58 @@ def parse_signature(signature: str) -> dict[str, str]:
     return dict(field.partition(":")[::2] for field in signature.split("|") if field)
 
 
-def eval_signature(config: EvalConfig, described: dict[str, Any], versions: dict[str, str]) -> str:
+def model_field(info: SummarizerInfo) -> str:
+    """The model as a signature names it: ``model@revision``, or the name alone where there is no revision."""
+    return info.model if info.revision is None else f"{info.model}@{info.revision}"
+
+
+def _generation_fields(info: SummarizerInfo, *keys: tuple[str, str]) -> dict[str, Any]:
+    return {field: info.generation.get(key) for field, key in keys}
+
+
+def _scoring_fields(scoring: ScoreSettings) -> dict[str, Any]:
+    return {
+        "stem": scoring.use_stemmer,
+        "lsum": splitter_id(scoring.sentence_splitter),
+        "boot": f"{scoring.bootstrap_samples}@{scoring.confidence}",
+        "seed": scoring.seed,
+    }
+
+
+def _version_fields(versions: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: versions.get(name) for name in names}
+
+
+def eval_signature(config: EvalConfig, info: SummarizerInfo, versions: dict[str, str]) -> str:
     """The signature of an evaluation run.
 
     Args:
         config: the run's settings.
-        described: the summarizer's ``describe()``: model, revision, dtype and effective generation settings.
-        versions: library versions from ``environment.library_versions()``.
+        info: the summarizer's ``describe()``: model, revision, dtype and effective generation settings.
+        versions: library versions from ``provenance.library_versions()``.
     """
-    gen = described.get("generation", {})
     data = config.data
     scoring = config.scoring
     return format_signature(
         {
-            "model": described.get("model") if described.get("revision") is None else f"{described.get('model')}@{described.get('revision')}",
+            "model": model_field(info),
             "data": data_label(data),
             "n": data.limit if data.limit is not None else "all",
             "in": config.batching.max_input_tokens,
             "pad": config.batching.padding,
-            "beams": gen.get("num_beams"),
-            "maxlen": gen.get("max_length"),
-            "maxnew": gen.get("max_new_tokens"),
-            "minlen": gen.get("min_length"),
-            "lp": gen.get("length_penalty"),
-            "nrng": gen.get("no_repeat_ngram_size"),
-            "dtype": described.get("dtype"),
+            **_generation_fields(
+                info,
+                ("beams", "num_beams"),
+                ("maxlen", "max_length"),
+                ("maxnew", "max_new_tokens"),
+                ("minlen", "min_length"),
+                ("lp", "length_penalty"),
+                ("nrng", "no_repeat_ngram_size"),
+            ),
+            "dtype": info.dtype,
             "remote-code": config.model.trust_remote_code,
-            "stem": scoring.use_stemmer,
-            "lsum": splitter_id(scoring.sentence_splitter),
-            "boot": f"{scoring.bootstrap_samples}@{scoring.confidence}",
-            "seed": scoring.seed,
-            "longsum": versions.get("longsum"),
-            "transformers": versions.get("transformers"),
-            "torch": versions.get("torch"),
-            "rouge-score": versions.get("rouge-score"),
+            **_scoring_fields(scoring),
+            **_version_fields(versions, ("longsum", "transformers", "torch", "rouge-score")),
             **metric_fields(scoring, versions),
         }
     )
@@ -86,12 +105,32 @@ def score_signature(source: str, documents: int, scoring: ScoreSettings, extra: 
             "predictions": source,
             "n": documents,
             **(extra or {}),
-            "stem": scoring.use_stemmer,
-            "lsum": splitter_id(scoring.sentence_splitter),
-            "boot": f"{scoring.bootstrap_samples}@{scoring.confidence}",
-            "seed": scoring.seed,
-            "longsum": versions.get("longsum"),
-            "rouge-score": versions.get("rouge-score"),
+            **_scoring_fields(scoring),
+            **_version_fields(versions, ("longsum", "rouge-score")),
             **metric_fields(scoring, versions),
+        }
+    )
+
+
+def bench_signature(info: SummarizerInfo, source: str, documents: int, repeats: int, recipe_repeats: int | None) -> str:
+    """The signature of a benchmark: the model and workload that its timings depend on.
+
+    Args:
+        info: the summarizer timed.
+        source: the dataset, or ``synthetic:COUNT@SEED``.
+        documents: how many documents the workload holds.
+        repeats: how many times longsum was timed.
+        recipe_repeats: how many times the docs recipe was timed (``None``: it was not).
+    """
+    return format_signature(
+        {
+            "model": model_field(info),
+            "data": source,
+            "n": documents,
+            "in": info.max_input_tokens,
+            **_generation_fields(info, ("beams", "num_beams"), ("maxlen", "max_length"), ("maxnew", "max_new_tokens")),
+            "dtype": info.dtype,
+            "repeats": repeats,
+            **({"recipe_repeats": recipe_repeats} if recipe_repeats is not None else {}),
         }
     )

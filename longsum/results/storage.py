@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from longsum.errors import LongsumError
+from longsum.results.schema import PREDICTIONS_SCHEMA_VERSION, PredictionLine, check_version
 
 PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
@@ -35,14 +36,22 @@ class PredictionRecord:
     #: Whether the summary ended with the end token; ``False``: cut at the length limit; ``None``: no limit applies.
     ended_with_eos: bool | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> PredictionLine:
         """The record as plain data, in the file's field order."""
-        return asdict(self)
+        return cast(PredictionLine, {"schema_version": PREDICTIONS_SCHEMA_VERSION, **asdict(self)})
 
     @classmethod
-    def from_line(cls, line: str) -> PredictionRecord:
-        """Parse one line of predictions.jsonl."""
+    def from_line(cls, line: str, path: Path = Path(PREDICTIONS)) -> PredictionRecord:
+        """Parse one line of predictions.jsonl (of ``path``, named when its version is too new).
+
+        Raises:
+            ValueError, KeyError: the line is not a record.
+            LongsumError: the record is of a newer schema version than this longsum reads.
+        """
         data = json.loads(line)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        check_version(data, PREDICTIONS_SCHEMA_VERSION, path)
         return cls(
             data["id"], data["prediction"], data.get("reference"), int(data["input_tokens"]), bool(data["truncated"]),
             data.get("stats"), data.get("generated_tokens"), data.get("ended_with_eos"),
@@ -111,7 +120,7 @@ def _records(path: Path) -> Iterator[tuple[int, bytes, str]]:
     """(offset, line, id) of each complete record; stops at a torn or unparsable line."""
     for offset, line in _complete_lines(path):
         try:
-            doc_id = PredictionRecord.from_line(line.decode("utf-8")).id
+            doc_id = PredictionRecord.from_line(line.decode("utf-8"), path).id
         except (ValueError, KeyError, UnicodeDecodeError):
             return
         yield offset, line, doc_id
@@ -167,7 +176,7 @@ def iter_predictions(path: Path) -> Iterator[PredictionRecord]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
-                yield PredictionRecord.from_line(line)
+                yield PredictionRecord.from_line(line, path)
 
 
 def read_predictions(path: Path) -> list[PredictionRecord]:
@@ -194,6 +203,6 @@ def write_text_atomic(path: Path, text: str) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
     """Write ``data`` as indented JSON, atomically (see ``write_text_atomic``)."""
     write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

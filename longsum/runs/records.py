@@ -6,7 +6,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 
 from longsum.engine.batching import Item
-from longsum.engine.generation import Output
+from longsum.summarizers.protocol import Output
 from longsum.engine.timing import PhaseTimes
 from longsum.metrics.summary_stats import document_stats
 from longsum.results.storage import PredictionLog, PredictionRecord

@@ -11,7 +11,8 @@ from longsum.engine.batching import Item, Limits, windows
 from longsum.config import BatchSettings
 from longsum.sources.documents import Document
 from longsum.errors import LongsumError
-from longsum.engine.generation import BatchRunner, Summarizer
+from longsum.summarizers.runner import BatchRunner
+from longsum.summarizers.protocol import Summarizer
 
 STDIN = "-"
 

@@ -111,7 +111,7 @@ def test_empty_documents_and_missing_references_are_counted_and_warned(tmp_path)
     assert "1 document(s) had no reference summary" in result.stderr
     blank = [json.loads(line) for line in (tmp_path / "out" / "predictions.jsonl").read_text().splitlines()][1]
     stats = blank.pop("stats")
-    assert blank == {"id": "blank", "prediction": "", "reference": "x y.", "input_tokens": 0, "truncated": False,
+    assert blank == {"schema_version": 1, "id": "blank", "prediction": "", "reference": "x y.", "input_tokens": 0, "truncated": False,
                      "generated_tokens": 0, "ended_with_eos": None}
     assert stats["source_words"] == 0 and stats["prediction"]["words"] == 0 and stats["reference"]["words"] == 2
 

@@ -12,10 +12,10 @@ from longsum.config import (
     ScoreSettings,
 )
 from longsum.engine.families import FAMILIES, family_for, input_limit
-from longsum.engine.generation import Seq2SeqSummarizer
+from longsum.summarizers.seq2seq import load_seq2seq
 from longsum.engine.loading import load_model
 from longsum.errors import LongsumError
-from longsum.runs.evaluation import evaluate
+from longsum.runs.evaluation import evaluate_in_memory
 from longsum.sources.documents import iter_documents
 
 MAX_INPUT = 1024
@@ -53,7 +53,7 @@ def run(model_dir, dataset, **batching):
         batching=BatchSettings(max_input_tokens=MAX_INPUT, **batching),
         scoring=ScoreSettings(bootstrap_samples=10),
     )
-    return evaluate(config, keep_predictions=True)
+    return evaluate_in_memory(config)
 
 
 def test_each_family_reproduces_its_model_card_recipe_in_both_paddings(tiny_family, examples):
@@ -65,11 +65,11 @@ def test_each_family_reproduces_its_model_card_recipe_in_both_paddings(tiny_fami
     family = FAMILIES[name]
     # Whether padding changes a family's outputs is observed here, and declared in its module.
     assert (padded_recipe != alone) == family.padding_sensitive
-    dynamic = run(model_dir, examples)
-    assert [p.prediction for p in dynamic.predictions] == alone
-    max_length = run(model_dir, examples, padding="max-length", batch_size=2)
-    assert [p.prediction for p in max_length.predictions] == model_card_recipe(model_dir, texts, "max_length")
-    assert dynamic.summarizer["family"] == name and dynamic.config["batching"]["max_input_tokens"] == MAX_INPUT
+    dynamic, dynamic_predictions = run(model_dir, examples)
+    assert [p.prediction for p in dynamic_predictions] == alone
+    _, max_length_predictions = run(model_dir, examples, padding="max-length", batch_size=2)
+    assert [p.prediction for p in max_length_predictions] == model_card_recipe(model_dir, texts, "max_length")
+    assert dynamic.summarizer.family == name and dynamic.config.batching.max_input_tokens == MAX_INPUT
     assert dynamic.fast_paths == [p.name for p in family.fast_paths()]
 
 
@@ -80,12 +80,12 @@ def test_the_input_limit_is_the_model_own_unless_given(tiny_family):
     assert family.name == name
     own = {"led": 16384, "bart": 1024, "pegasus": 1024, "pegasus-x": 16384, "bigbird-pegasus": 4096}[name]
     assert family.position_limit(loaded.model.config) == own
-    summarizer = Seq2SeqSummarizer(loaded, GenerationSettings(), BatchSettings())
-    assert summarizer.max_input_tokens == min(own, 16384) == summarizer.describe()["max_input_tokens"]
+    summarizer = load_seq2seq(loaded, GenerationSettings(), BatchSettings())
+    assert summarizer.max_input_tokens == min(own, 16384) == summarizer.describe().max_input_tokens
     ids, source = summarizer.encode("word " * 20000)
     assert len(ids) == summarizer.max_input_tokens < source
     with pytest.raises(LongsumError, match=f"--max-input-tokens {own + 1} is more than this {name} model's {own}"):
-        Seq2SeqSummarizer(loaded, GenerationSettings(), BatchSettings(max_input_tokens=own + 1))
+        load_seq2seq(loaded, GenerationSettings(), BatchSettings(max_input_tokens=own + 1))
 
 
 def test_unknown_model_types_run_as_the_generic_family():
@@ -111,17 +111,18 @@ def test_beam_shared_cross_attention_gives_the_stock_beams_with_one_cross_row_pe
     from transformers.modeling_outputs import BaseModelOutput
 
     from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
+    from longsum.engine.seq2seq_decoding import encode_alone_decode_padded
 
     name, model_dir = tiny_family
     paths = [p for p in FAMILIES[name].fast_paths() if p.beam_cache]
     if not paths:
         pytest.skip(f"no beam-shared cross-attention for {name} yet")
     loaded = load_model(ModelSettings(model=str(model_dir)))
-    summarizer = Seq2SeqSummarizer(loaded, GenerationSettings(max_length=20, num_beams=beams), BatchSettings(max_input_tokens=600))
+    summarizer = load_seq2seq(loaded, GenerationSettings(max_length=20, num_beams=beams), BatchSettings(max_input_tokens=600))
     texts = [d.text for d in iter_documents(DataSettings(dataset=str(examples), limit=4))]
     rows = [torch.tensor(summarizer.encode(t)[0][: 200 + 100 * i]) for i, t in enumerate(texts)]
     with torch.inference_mode():
-        states, mask, stock = summarizer._decode(rows, [], summarizer.generation_config)
+        states, mask, stock = encode_alone_decode_padded(loaded.model, summarizer.family, rows, [], summarizer.generation_config)
         cache = beam_shared_cross_cache(beams)
         with fast_paths(loaded.model, paths):
             fast = loaded.model.generate(
@@ -138,7 +139,7 @@ def test_beam_shared_cross_attention_gives_the_stock_beams_with_one_cross_row_pe
     [(2, 2, 2, 32, 700, 1), (3, 3, 12, 64, 1100, 1), (2, 2, 4, 64, 16384, 1), (2, 2, 2, 32, 300, 3), (1, 8, 4, 64, 2000, 1)],
 )
 def test_shared_key_attention_rounds_as_one_stock_product_per_beam(inputs, beams, heads, dim, length, steps):
-    from longsum.engine.families.base import attend_per_beam
+    from longsum.engine.families.kernels import attend_per_beam
 
     generator = torch.Generator().manual_seed(length)
     query = torch.randn(inputs, beams, heads, steps, dim, generator=generator)

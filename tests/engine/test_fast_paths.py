@@ -13,7 +13,7 @@ from longsum.engine.batching import Batch, Item
 from longsum.engine.families import FAMILIES
 from longsum.engine.families.longt5 import clamp_inf_sync_free
 from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
-from longsum.engine.generation import Seq2SeqSummarizer
+from longsum.summarizers.seq2seq import load_seq2seq
 from longsum.engine.loading import load_model
 from longsum.sources.documents import Document, iter_documents
 
@@ -73,7 +73,7 @@ def test_all_fast_paths_together_give_identical_outputs(tiny_model, examples, ha
         loaded.model.half()
     _, rows = encoded(loaded, examples, count=3, limit=600)
     batch = Batch(tuple(Item(Document(i, str(i), "x", None), r, len(r)) for i, r in enumerate(rows)))
-    summarizer = Seq2SeqSummarizer(loaded, GenerationSettings(max_length=16), BatchSettings())
+    summarizer = load_seq2seq(loaded, GenerationSettings(max_length=16), BatchSettings())
     fast = summarizer.generate(batch)
     assert summarizer.fast_paths, "the self-check must keep LongT5's paths"
     summarizer.fast_paths = []
@@ -143,7 +143,7 @@ def test_a_fast_path_that_changes_outputs_is_disengaged_with_one_warning(tiny_tg
 
     broken = FastPath("broken", longt5.MODEL_CLASSES, longt5._instances("LongT5TransientGlobalAttention", off_by_a_little))
     monkeypatch.setattr(longt5.LongT5, "fast_paths", lambda self: (*LONGT5_PATHS, broken))
-    summarizer = Seq2SeqSummarizer(load_model(ModelSettings(model=str(tiny_tglobal))), GenerationSettings(), BatchSettings())
+    summarizer = load_seq2seq(load_model(ModelSettings(model=str(tiny_tglobal))), GenerationSettings(), BatchSettings())
     assert [p.name for p in summarizer.fast_paths] == ["beam-shared-cross-attention", "chunked-transient-global-attention"]
     assert summarizer.warnings == [
         "fast path broken disengaged: on LongT5ForConditionalGeneration it did not reproduce stock transformers"
@@ -155,8 +155,8 @@ def test_fast_paths_serve_only_the_classes_they_were_written_for(tiny_tglobal):
 
     loaded = load_model(ModelSettings(model=str(tiny_tglobal)))
     loaded.model.__class__ = type("PatchedLongT5", (LongT5ForConditionalGeneration,), {})
-    summarizer = Seq2SeqSummarizer(loaded, GenerationSettings(), BatchSettings())
-    assert summarizer.fast_paths == [] and summarizer.describe()["fast_paths"] == []
+    summarizer = load_seq2seq(loaded, GenerationSettings(), BatchSettings())
+    assert summarizer.fast_paths == [] and summarizer.describe().fast_paths == ()
 
 
 def test_metrics_list_the_fast_paths_engaged(tiny_local, examples):

@@ -14,10 +14,11 @@ from longsum.config import (
     ScoreSettings,
 )
 from longsum.engine.batching import Batch, Item
-from longsum.engine.builtin_models import builtin_checkpoint
-from longsum.engine.generation import Seq2SeqSummarizer, effective_generation_config
+from longsum.summarizers.builtin import builtin_checkpoint
+from longsum.summarizers.seq2seq import load_seq2seq
+from longsum.engine.generation_config import effective_generation_config
 from longsum.engine.loading import LoadedModel, load_model
-from longsum.runs.evaluation import evaluate
+from longsum.runs.evaluation import evaluate, evaluate_in_memory
 from longsum.sources.documents import Document, iter_documents
 
 MAX_INPUT = 2048
@@ -57,9 +58,9 @@ def eval_config(model_dir, dataset, **batching):
 
 
 def test_both_attention_types_load_and_generate(tiny_model, examples):
-    result = evaluate(eval_config(tiny_model, examples), keep_predictions=True)
+    result, result_predictions = evaluate_in_memory(eval_config(tiny_model, examples))
     assert result.counts.documents == 8
-    assert all(p.prediction.strip() for p in result.predictions)
+    assert all(p.prediction.strip() for p in result_predictions)
     assert result.stats.runner.generated_tokens > 8
     assert result.counts.truncated >= 1  # the longest examples exceed 2048 tokens
 
@@ -68,10 +69,10 @@ def test_dynamic_batching_reproduces_the_docs_recipe_token_for_token(tiny_model,
     texts = [d.text for d in iter_documents(DataSettings(dataset=str(examples)))]
     expected = docs_recipe(tiny_model, texts, MAX_INPUT, MAX_LENGTH)
     assert len(set(expected)) > 4, "outputs must vary with the input for this test to mean anything"
-    dynamic = evaluate(eval_config(tiny_model, examples), keep_predictions=True)
-    recipe_mode = evaluate(eval_config(tiny_model, examples, padding="max-length", batch_size=2), keep_predictions=True)
-    assert [p.prediction for p in dynamic.predictions] == expected
-    assert [p.prediction for p in recipe_mode.predictions] == expected
+    dynamic, dynamic_predictions = evaluate_in_memory(eval_config(tiny_model, examples))
+    recipe_mode, recipe_mode_predictions = evaluate_in_memory(eval_config(tiny_model, examples, padding="max-length", batch_size=2))
+    assert [p.prediction for p in dynamic_predictions] == expected
+    assert [p.prediction for p in recipe_mode_predictions] == expected
     assert dynamic.stats.runner.padding_efficiency == 1.0 < 1 / recipe_mode.stats.runner.padding_efficiency
 
 
@@ -86,8 +87,8 @@ def test_checkpoint_generation_config_is_the_base_and_flags_override(tiny_tgloba
     assert config.do_sample is False
     new_tokens = effective_generation_config(loaded.model.generation_config, GenerationSettings(max_new_tokens=40))
     assert new_tokens.max_new_tokens == 40
-    summarizer = Seq2SeqSummarizer(loaded, GenerationSettings(length_penalty=0.5), BatchSettings())
-    recorded = summarizer.describe()["generation"]
+    summarizer = load_seq2seq(loaded, GenerationSettings(length_penalty=0.5), BatchSettings())
+    recorded = summarizer.describe().generation
     assert recorded["no_repeat_ngram_size"] == 3 and recorded["min_length"] == 0 and recorded["early_stopping"] is False
 
 
@@ -110,7 +111,7 @@ def test_half_precision_encoding_stays_finite_where_padding_would_not(tiny_local
             mask[i, : len(row)] = 1
         hidden = encoder(input_ids=padded, attention_mask=mask).last_hidden_state
     assert not torch.isfinite(hidden[0, : len(ids[0])]).all(), "the hazard this design avoids"
-    summarizer = Seq2SeqSummarizer(
+    summarizer = load_seq2seq(
         LoadedModel(model, loaded.tokenizer, "cpu", "fp16", "tiny", "x"), GenerationSettings(max_length=8), BatchSettings()
     )
     batch = Batch(tuple(Item(Document(i, str(i), "", None), row, len(row)) for i, row in enumerate(ids)))
@@ -126,8 +127,8 @@ def test_recipe_identity_on_real_pubmed_articles(tiny_model, pubmed_sample, tmp_
     expected = docs_recipe(tiny_model, [r["article"] for r in rows], 4096, 32)
     config = eval_config(tiny_model, subset)
     config = EvalConfig(config.model, config.data, GenerationSettings(max_length=32), BatchSettings(max_input_tokens=4096), config.scoring)
-    result = evaluate(config, keep_predictions=True)
-    assert [p.prediction for p in result.predictions] == expected
+    result, result_predictions = evaluate_in_memory(config)
+    assert [p.prediction for p in result_predictions] == expected
 
 
 #: Settings the trained model's fidelity tests run with: both change which beam wins and when beams finish.
@@ -170,19 +171,19 @@ def test_trained_model_finishing_at_different_steps_gives_the_docs_recipe_predic
     demo = builtin_checkpoint("builtin")
     texts = [d.text for d in iter_documents(DataSettings(dataset=str(staggered)))]
     expected = docs_recipe(demo, texts, DEMO_INPUT, DEMO_LENGTH, num_beams, **DEMO_GENERATION)
-    one_by_one = evaluate(demo_config(demo, staggered, num_beams, batch_size=1), keep_predictions=True)
-    recipe_mode = evaluate(demo_config(demo, staggered, num_beams, padding="max-length", batch_size=2), keep_predictions=True)
-    assert [p.prediction for p in one_by_one.predictions] == expected
-    assert [p.prediction for p in recipe_mode.predictions] == expected
-    dynamic = evaluate(demo_config(demo, staggered, num_beams), keep_predictions=True)
-    assert [p.prediction for p in dynamic.predictions] == expected
+    one_by_one, one_by_one_predictions = evaluate_in_memory(demo_config(demo, staggered, num_beams, batch_size=1))
+    recipe_mode, recipe_mode_predictions = evaluate_in_memory(demo_config(demo, staggered, num_beams, padding="max-length", batch_size=2))
+    assert [p.prediction for p in one_by_one_predictions] == expected
+    assert [p.prediction for p in recipe_mode_predictions] == expected
+    dynamic, dynamic_predictions = evaluate_in_memory(demo_config(demo, staggered, num_beams))
+    assert [p.prediction for p in dynamic_predictions] == expected
     assert len(set(expected)) == len(texts), "summaries must differ across documents"
     # The batch really finishes at different steps: summaries end with the end token at different lengths
     # (greedy search, with no beam to fall back on, runs more of them to the limit).
-    ended = [p.generated_tokens for p in dynamic.predictions if p.ended_with_eos]
+    ended = [p.generated_tokens for p in dynamic_predictions if p.ended_with_eos]
     finishing = 3 if num_beams > 1 else 2
     assert len(ended) >= finishing and len(set(ended)) >= finishing
-    assert len(dynamic.predictions[0].prediction.split()) > 5, "the one-sentence document is copied, not dropped"
+    assert len(dynamic_predictions[0].prediction.split()) > 5, "the one-sentence document is copied, not dropped"
 
 
 @pytest.mark.slow
@@ -193,23 +194,23 @@ def test_trained_model_honours_min_length_from_its_generation_config(staggered, 
 
     checkpoint = tmp_path / "demo-min-length"
     shutil.copytree(builtin_checkpoint("builtin"), checkpoint)
-    free = evaluate(demo_config(checkpoint, staggered, 2), keep_predictions=True)
-    shortest = min(p.generated_tokens for p in free.predictions)
+    free, free_predictions = evaluate_in_memory(demo_config(checkpoint, staggered, 2))
+    shortest = min(p.generated_tokens for p in free_predictions)
     generation = GenerationConfig.from_pretrained(checkpoint)
     generation.min_length = shortest + 10
     generation.save_pretrained(checkpoint)
     texts = [d.text for d in iter_documents(DataSettings(dataset=str(staggered)))]
-    bound = evaluate(demo_config(checkpoint, staggered, 2, batch_size=1), keep_predictions=True)
+    bound, bound_predictions = evaluate_in_memory(demo_config(checkpoint, staggered, 2, batch_size=1))
     assert bound.summarizer["generation"]["min_length"] == shortest + 10
     # min_length counts the decoder start token; generated tokens count the end token.
-    assert min(p.generated_tokens for p in bound.predictions) >= shortest + 9
-    assert [p.prediction for p in bound.predictions] == docs_recipe(checkpoint, texts, DEMO_INPUT, DEMO_LENGTH, 2, **DEMO_GENERATION)
+    assert min(p.generated_tokens for p in bound_predictions) >= shortest + 9
+    assert [p.prediction for p in bound_predictions] == docs_recipe(checkpoint, texts, DEMO_INPUT, DEMO_LENGTH, 2, **DEMO_GENERATION)
 
 
 def test_generated_lengths_stop_at_the_first_end_token_whatever_fills_the_row():
     import torch
 
-    from longsum.engine.generation import generated_lengths
+    from longsum.engine.generation_config import generated_lengths
 
     rows = torch.tensor([[5, 6, 1, 0, 0], [5, 1, 1, 1, 1], [5, 6, 7, 8, 9], [5, 6, 0, 0, 0]])
     assert generated_lengths(rows, 1, 0) == [(3, True), (2, True), (5, False), (2, False)]

@@ -57,17 +57,12 @@ def test_device_refusals(requested, available, count, message):
 
 def test_missing_model_directory(tmp_path):
     with pytest.raises(LongsumError, match="model directory not found"):
-        checkpoint_location(ModelSettings(model=str(tmp_path / "nope")))
+        checkpoint_location(str(tmp_path / "nope"))
 
 
 def test_directory_without_a_checkpoint(tmp_path):
     with pytest.raises(LongsumError, match="not a checkpoint directory"):
-        checkpoint_location(ModelSettings(model=str(tmp_path)))
-
-
-def test_unknown_builtin_name():
-    with pytest.raises(LongsumError, match="unknown built-in model"):
-        checkpoint_location(ModelSettings(model="builtin:huge"))
+        checkpoint_location(str(tmp_path))
 
 
 def test_decoder_only_checkpoint_is_refused(tmp_path):
@@ -102,7 +97,7 @@ def test_a_checkpoint_without_the_decoder_or_head_is_refused_not_filled_at_rando
 
 
 def test_shipped_modeling_code_runs_only_when_trusted(tmp_path):
-    from longsum.engine.builtin_models import build_tiny_family
+    from longsum.summarizers.builtin import build_tiny_family
 
     folder = build_tiny_family(tmp_path / "lsg", "bart")
     config = json.loads((folder / "config.json").read_text())

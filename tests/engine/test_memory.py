@@ -16,7 +16,7 @@ from longsum.engine.memory import (
     peak_memory_bytes,
 )
 from longsum.errors import LongsumError
-from longsum.runs.evaluation import evaluate
+from longsum.runs.evaluation import evaluate, evaluate_in_memory
 
 LARGE = DecoderShape(layers=24, heads=16, head_dim=64, d_model=1024, dtype_bytes=2)  # LongT5-large in bf16
 
@@ -81,14 +81,14 @@ def config_for(dataset, **batching):
 def test_out_of_memory_splits_batches_and_loses_or_repeats_nothing(dataset, padding):
     summarizer = OutOfMemoryAbove(fits=2)
     config = config_for(dataset, batch_size=8, sort_window=6, padding=padding, max_input_tokens=1000)
-    result = evaluate(config, summarizer=summarizer, keep_predictions=True)
+    result, result_predictions = evaluate_in_memory(config, summarizer=summarizer)
     assert sorted(summarizer.generated_ids) == sorted(f"d{i}" for i in range(11))  # each exactly once
-    assert [p.id for p in result.predictions] == [f"d{i}" for i in range(11)]
+    assert [p.id for p in result_predictions] == [f"d{i}" for i in range(11)]
     # 8 documents a batch -> 3 -> 1 in the first window; the lowered limits carry over to the second.
     assert result.stats.runner.oom_splits == 2
     assert all(len(b.items) == 1 for b in summarizer.batches)
-    reference = evaluate(config, summarizer=EchoSummarizer(), keep_predictions=True)
-    assert result.predictions == reference.predictions
+    reference, reference_predictions = evaluate_in_memory(config, summarizer=EchoSummarizer())
+    assert result_predictions == reference_predictions
     assert result.rouge == reference.rouge
 
 

@@ -11,7 +11,8 @@ from longsum.config import (
     ScoreSettings,
 )
 from longsum.engine.batching import Batch, Item
-from longsum.engine.generation import Output, Seq2SeqSummarizer
+from longsum.summarizers.protocol import Output
+from longsum.summarizers.seq2seq import load_seq2seq
 from longsum.engine.loading import LoadedModel, load_model
 from longsum.runs.evaluation import evaluate
 from longsum.sources.documents import Document
@@ -21,7 +22,7 @@ def summarizer_for(model_dir, half=False):
     loaded = load_model(ModelSettings(model=str(model_dir)))
     if half:
         loaded = LoadedModel(loaded.model.half(), loaded.tokenizer, "cpu", "fp16", "tiny", "x")
-    return Seq2SeqSummarizer(loaded, GenerationSettings(max_length=8), BatchSettings())
+    return load_seq2seq(loaded, GenerationSettings(max_length=8), BatchSettings())
 
 
 def test_non_finite_encoder_outputs_are_reported_once_checked(tiny_local):

@@ -1,13 +1,14 @@
 from longsum.config import BatchSettings, DataSettings, EvalConfig, ModelSettings, ScoreSettings
-from longsum.results.signature import eval_signature, format_signature
+from longsum.results.signature import bench_signature, eval_signature, format_signature
+from longsum.summarizers.protocol import SummarizerInfo
 
-DESCRIBED = {
-    "model": "org/model",
-    "revision": "abc123",
-    "dtype": "bf16",
-    "generation": {"num_beams": 2, "max_length": 512, "max_new_tokens": None, "min_length": 0,
-                   "length_penalty": 1.0, "no_repeat_ngram_size": 3},
-}
+DESCRIBED = SummarizerInfo(
+    model="org/model",
+    revision="abc123",
+    dtype="bf16",
+    generation={"num_beams": 2, "max_length": 512, "max_new_tokens": None, "min_length": 0,
+                "length_penalty": 1.0, "no_repeat_ngram_size": 3},
+)
 VERSIONS = {"longsum": "0.1.0", "transformers": "5.24.0", "torch": "2.13.0", "rouge-score": "0.1.2"}
 
 
@@ -37,3 +38,16 @@ def test_local_dataset_has_no_split_and_all_documents():
 def test_trusting_remote_code_is_in_the_signature():
     config = EvalConfig(model=ModelSettings(model="ccdv/lsg-bart-base-16384-pubmed", trust_remote_code=True))
     assert "|remote-code:yes|" in eval_signature(config, DESCRIBED, VERSIONS)
+
+
+def test_bench_signature_names_the_model_and_the_workload():
+    info = SummarizerInfo(model="builtin:tglobal", revision="sha256:0f", dtype="fp32", generation={"num_beams": 2, "max_length": 512}, max_input_tokens=4096)
+    assert bench_signature(info, "synthetic:16@0", 16, 3, 1) == (
+        "model:builtin:tglobal@sha256:0f|data:synthetic:16@0|n:16|in:4096|beams:2|maxlen:512|maxnew:none|dtype:fp32"
+        "|repeats:3|recipe_repeats:1"
+    )
+
+
+def test_a_model_without_a_revision_is_named_alone():
+    baseline = SummarizerInfo(model="lead-3")
+    assert bench_signature(baseline, "docs.jsonl", 4, 1, None).startswith("model:lead-3|data:docs.jsonl|")

@@ -6,7 +6,7 @@ from fakes import EchoSummarizer
 from longsum.config import BatchSettings, DataSettings, EvalConfig, ScoreSettings
 from longsum.metrics.rouge import RougeScorer
 from longsum.results.storage import METRICS, PREDICTIONS, read_predictions
-from longsum.runs.evaluation import evaluate
+from longsum.runs.evaluation import evaluate, evaluate_in_memory
 
 DOCS = [
     {"id": "short", "article": "alpha beta gamma delta.", "abstract": "alpha beta."},
@@ -24,14 +24,17 @@ def dataset(tmp_path):
     return path
 
 
-def run(dataset, tmp_path, **batching):
-    config = EvalConfig(
+def config_for(dataset, **batching):
+    return EvalConfig(
         data=DataSettings(dataset=str(dataset)),
         batching=BatchSettings(max_input_tokens=100, **batching),
         scoring=ScoreSettings(bootstrap_samples=200),
     )
+
+
+def run(dataset, tmp_path, **batching):
     summarizer = EchoSummarizer(limit=100)
-    result = evaluate(config, output_dir=tmp_path / "run", summarizer=summarizer, keep_predictions=True)
+    result = evaluate(config_for(dataset, **batching), output_dir=tmp_path / "run", summarizer=summarizer)
     return result, summarizer
 
 
@@ -40,14 +43,16 @@ def test_predictions_file_is_in_dataset_order_with_the_schema(dataset, tmp_path)
     lines = (tmp_path / "run" / PREDICTIONS).read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert [r["id"] for r in records] == [d["id"] for d in DOCS]
-    fields = ["id", "prediction", "reference", "input_tokens", "truncated", "stats", "generated_tokens", "ended_with_eos"]
+    fields = ["schema_version", "id", "prediction", "reference", "input_tokens", "truncated", "stats", "generated_tokens", "ended_with_eos"]
     assert all(list(r) == fields for r in records)
     assert records[0]["ended_with_eos"] is True and records[0]["generated_tokens"] == 4
     assert records[1]["ended_with_eos"] is False and records[1]["generated_tokens"] == 6
     assert records[3]["ended_with_eos"] is None  # an empty document: no model call, no limit
     assert records[1]["truncated"] is True and records[1]["input_tokens"] == 100
     assert records[0]["truncated"] is False and records[0]["input_tokens"] == len(DOCS[0]["article"]) + 1
-    assert read_predictions(tmp_path / "run" / PREDICTIONS) == result.predictions
+    # The steps a notebook calls give the same records as the file, in the same order.
+    _, kept = evaluate_in_memory(config_for(dataset, max_batch_tokens=120, sort_window=3), summarizer=EchoSummarizer(limit=100))
+    assert read_predictions(tmp_path / "run" / PREDICTIONS) == kept
 
 
 def test_batches_were_length_sorted_inside_windows(dataset, tmp_path):

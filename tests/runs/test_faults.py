@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 import longsum.results.storage as storage
 import longsum.runs.evaluation as evaluation
+import longsum.summarizers.resolver as resolver
 from longsum.cli import app
 from longsum.results.storage import METRICS, PARTS, PREDICTIONS, RUN, PredictionLog
 
@@ -48,7 +49,7 @@ class Faulty(EchoSummarizer):
 
 
 def eval_cli(monkeypatch, dataset, out, *flags, summarizer=None, load=None):
-    monkeypatch.setattr(evaluation, "load_summarizer", load or (lambda config: summarizer or EchoSummarizer()))
+    monkeypatch.setattr(resolver, "load_summarizer", load or (lambda config: summarizer or EchoSummarizer()))
     return runner.invoke(app, ["eval", "--model", "echo", "--dataset", str(dataset), "--output-dir", str(out),
                                "--batch-size", "2", "--bootstrap-samples", "20", *flags])
 
@@ -331,10 +332,10 @@ def test_a_second_run_into_a_held_directory_names_the_holder_and_a_killed_holder
 
 FAILING_RANK = '''
 import os, sys, time
-from longsum.engine import generation
+from longsum.summarizers import seq2seq
 from longsum.cli import main
 
-generate, calls = generation.Seq2SeqSummarizer.generate, []
+generate, calls = seq2seq.Seq2SeqSummarizer.generate, []
 
 
 def failing(self, batch):
@@ -346,7 +347,7 @@ def failing(self, batch):
     return generate(self, batch)
 
 
-generation.Seq2SeqSummarizer.generate = failing
+seq2seq.Seq2SeqSummarizer.generate = failing
 sys.argv[0] = "longsum"
 main()
 '''
@@ -388,12 +389,12 @@ def test_a_failing_process_stops_a_two_process_run_within_a_minute_and_resume_co
 HUGE_RECORD = '''
 import json, resource, sys, time
 from longsum.config import BatchSettings, GenerationSettings, ModelSettings
-from longsum.engine.generation import Seq2SeqSummarizer
+from longsum.summarizers.seq2seq import load_seq2seq
 from longsum.engine.loading import load_model
 
 article = json.loads(open(sys.argv[1], encoding="utf-8").readline())["article"]
 text = ((article + "\\n") * (50_000_000 // len(article) + 1))[:50_000_000]
-summarizer = Seq2SeqSummarizer(load_model(ModelSettings(model=sys.argv[2])), GenerationSettings(), BatchSettings(max_input_tokens=1024))
+summarizer = load_seq2seq(load_model(ModelSettings(model=sys.argv[2])), GenerationSettings(), BatchSettings(max_input_tokens=1024))
 before, start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter()
 ids, length = summarizer.encode(text)
 seconds = time.perf_counter() - start

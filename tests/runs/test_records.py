@@ -1,7 +1,7 @@
 import pytest
 
 from longsum.engine.batching import Item
-from longsum.engine.generation import Output
+from longsum.summarizers.protocol import Output
 from longsum.engine.timing import PhaseTimes
 from longsum.results.storage import PredictionLog, read_predictions
 from longsum.runs.records import BackgroundRecords

@@ -13,14 +13,7 @@ from longsum.engine.families import (
            pegasus,
            pegasus_x,
 )
-from longsum.engine.families.base import (
-           DEFAULT_INPUT_LIMIT,
-           FAMILIES,
-           Family,
-           FastPath,
-           family_for,
-           input_limit,
-)
+from longsum.engine.families.base import DEFAULT_INPUT_LIMIT, FAMILIES, Family, FastPath, family_for, input_limit
 
 __all__ = ["DEFAULT_INPUT_LIMIT", "FAMILIES", "Family", "FastPath", "bart", "bigbird_pegasus", "family_for",
            "generic", "input_limit", "led", "longt5", "pegasus",

@@ -5,13 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from longsum.engine.families.base import (
-    Family,
-    FastPath,
-    register,
-    shared_cross_keys_values,
-    tiny_config,
-)
+from longsum.engine.families.base import Family, FastPath, register
+from longsum.engine.families.kernels import shared_cross_keys_values
+from longsum.engine.families.tiny import tiny_config
 
 MODEL_CLASSES = ("BartForConditionalGeneration",)
 

@@ -5,14 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from longsum.engine.families.bart import beam_shared_cross_attention
-from longsum.engine.families.base import (
-    Family,
-    FastPath,
-    attend_per_beam,
-    register,
-    shared_cross_keys_values,
-    tiny_config,
-)
+from longsum.engine.families.base import Family, FastPath, register
+from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
+from longsum.engine.families.tiny import tiny_config
 
 MODEL_CLASSES = ("LEDForConditionalGeneration",)
 

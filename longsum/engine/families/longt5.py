@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from longsum.engine.families.base import (
-    DEFAULT_INPUT_LIMIT,
-    Family,
-    FastPath,
-    attend_per_beam,
-    register,
-    shared_cross_keys_values,
-)
+from longsum.engine.families.base import DEFAULT_INPUT_LIMIT, Family, FastPath, register
+from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
 
 MODEL_CLASSES = ("LongT5ForConditionalGeneration",)
 

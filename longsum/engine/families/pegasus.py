@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from longsum.engine.families.bart import beam_shared_cross_attention
-from longsum.engine.families.base import Family, FastPath, register, tiny_config
+from longsum.engine.families.base import Family, FastPath, register
+from longsum.engine.families.tiny import tiny_config
 
 
 @register

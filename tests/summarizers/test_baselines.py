@@ -5,7 +5,7 @@ import json
 import pytest
 
 from longsum.config import DataSettings, EvalConfig, ModelSettings, ScoreSettings
-from longsum.engine.baselines import (
+from longsum.summarizers.baselines import (
     LeadSummarizer,
     OracleSummarizer,
     is_baseline,
@@ -13,6 +13,7 @@ from longsum.engine.baselines import (
 )
 from longsum.engine.batching import Batch, Item
 from longsum.errors import LongsumError
+from longsum.results.storage import PREDICTIONS, read_predictions
 from longsum.runs.evaluation import evaluate
 from longsum.sources.documents import Document
 
@@ -63,14 +64,14 @@ def test_oracle_without_a_reference_selects_nothing():
 def test_baselines_run_through_the_whole_pipeline(examples, tmp_path):
     config = EvalConfig(model=ModelSettings(model="lead-3"), data=DataSettings(dataset=str(examples), limit=4),
                         scoring=ScoreSettings(bootstrap_samples=50))
-    result = evaluate(config, output_dir=tmp_path, keep_predictions=True)
+    evaluate(config, output_dir=tmp_path)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["signature"].startswith("model:lead-3|")
     assert metrics["model"]["input_unit"] == "words"
     assert sum(b["documents"] for b in metrics["by_length"]) == 4
     assert metrics["statistics"]["prediction"]["coverage"]["mean"] == pytest.approx(1.0)
     assert metrics["statistics"]["prediction"]["sentences"]["mean"] == pytest.approx(3.0)
-    assert all(p.stats["prediction"]["novel_1"] == 0.0 for p in result.predictions)
+    assert all(p.stats["prediction"]["novel_1"] == 0.0 for p in read_predictions(tmp_path / PREDICTIONS))
 
 
 @pytest.mark.slow

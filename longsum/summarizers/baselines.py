@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from longsum.engine.batching import Batch
-from longsum.engine.generation import Output
+from longsum.summarizers.protocol import Output, SummarizerInfo
 from longsum.errors import LongsumError
 from longsum.metrics.extractiveness import ngrams, words
 from longsum.metrics.sentences import SPLITTERS
@@ -40,12 +40,13 @@ class _SentenceSummarizer(ABC):
         count = len(text.split())
         return [0] * count, count
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> SummarizerInfo:
         """The baseline's name and its settings (no checkpoint, dtype or generation settings)."""
-        return {
-            "model": self.name, "revision": None, "dtype": None, "device": "cpu", "generation": {},
-            "sentence_splitter": self.splitter, "input_unit": "words",
-        }
+        return SummarizerInfo(model=self.name, sentence_splitter=self.splitter, input_unit="words")
+
+    def encoding_seconds(self) -> float:
+        """No encoder: all of a baseline's time is its selection."""
+        return 0.0
 
     def batch_tokens_hint(self) -> int | None:
         """No device memory to fit."""

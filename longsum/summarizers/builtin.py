@@ -1,6 +1,6 @@
 """The built-in tiny models: the shipped demonstration LongT5, and random ones (LongT5, one per model family) built offline.
 
-``builtin`` is the demonstration model shipped in ``demo_model/`` (trained by ``demo_training``):
+``builtin`` is the demonstration model shipped in ``longsum/assets/demo_model/`` (trained by ``tools/train_demo_model.py``):
 it copies a document's first sentences and stops. ``builtin:tglobal`` and ``builtin:local`` have
 random weights and a real SentencePiece tokenizer; their summaries are nonsense, and they exist so
 tests and ``bench`` have a fixed model of either attention type on a machine that cannot download one.
@@ -69,12 +69,12 @@ def is_builtin(name: str) -> bool:
 
 def demo_checkpoint() -> Path:
     """The shipped demonstration checkpoint's directory."""
-    return Path(str(resources.files("longsum.engine") / "demo_model"))
+    return Path(str(resources.files("longsum.assets") / "demo_model"))
 
 
 def corpus_path() -> Path:
     """The shipped text the tokenizer is trained on."""
-    return Path(str(resources.files("longsum.engine") / "corpus.txt"))
+    return Path(str(resources.files("longsum.assets") / "corpus.txt"))
 
 
 def train_tokenizer(corpus: Path, dest: Path, vocab_size: int) -> None:

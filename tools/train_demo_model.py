@@ -1,6 +1,6 @@
 """Training the shipped demonstration model: a tiny LongT5 that copies a document's lead sentences and stops.
 
-Run ``python -m longsum.engine.demo_training --out longsum/engine/demo_model`` to rebuild it. The recipe is
+Run ``python tools/train_demo_model.py --out longsum/assets/demo_model`` to rebuild it. The recipe is
 deterministic (fixed seeds, one thread count) and writes its settings and the digest of the text it read
 into ``training.json`` beside the weights.
 
@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from longsum.engine.builtin_models import corpus_path, train_tokenizer
+from longsum.summarizers.builtin import corpus_path, train_tokenizer
 from longsum.metrics.sentences import split_punkt
 
 
@@ -384,7 +384,7 @@ def train(sample: Path, out: Path, recipe: DemoRecipe, log: Any = print) -> dict
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``python -m longsum.engine.demo_training --sample PATH --out DIR [--steps N]``."""
+    """Command line: ``python tools/train_demo_model.py --sample PATH --out DIR [--steps N]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sample", type=Path, default=Path("../shared/data/pubmed-sample.jsonl"))
     parser.add_argument("--out", type=Path, required=True)

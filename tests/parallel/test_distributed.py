@@ -9,7 +9,7 @@ import pytest
 from fakes import EchoSummarizer
 
 from longsum.config import BatchSettings, DataSettings, EvalConfig, ScoreSettings
-from longsum.engine.distributed import Shard
+from longsum.parallel.distributed import Shard
 from longsum.results.storage import METRICS, PARTS, PREDICTIONS
 from longsum.runs.evaluation import evaluate
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from longsum.engine.distributed import Shard
+from longsum.parallel.distributed import Shard
 from longsum.errors import LongsumError
 
 #: Seconds between looks at the store while waiting for the other processes.

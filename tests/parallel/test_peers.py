@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from longsum.engine.distributed import Shard
-from longsum.engine.peers import PeerFailed, Peers
+from longsum.parallel.distributed import Shard
+from longsum.parallel.peers import PeerFailed, Peers
 from longsum.errors import LongsumError
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from longsum.engine.bench_models import SHAPES, Shape, build_shape_longt5, describe_shape, parse_shape_model, shape_model_name
+from longsum.summarizers.shapes import SHAPES, Shape, build_shape_longt5, describe_shape, parse_shape_model, shape_model_name
 from longsum.errors import LongsumError
 
 

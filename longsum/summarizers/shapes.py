@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from longsum.engine import builtin_models
+from longsum.summarizers import builtin
 from longsum.errors import LongsumError
 
 PREFIX = "shape:"
@@ -66,6 +66,11 @@ def shape_model_name(shape: str, attention: str) -> str:
     return f"{PREFIX}{shape}{ATTENTIONS[attention]}"
 
 
+def shape_names() -> list[str]:
+    """Every benchmark checkpoint's name."""
+    return [f"{PREFIX}{shape}{suffix}" for shape in SHAPES for suffix in ATTENTIONS.values()]
+
+
 def is_shape_model(name: str) -> bool:
     """Whether ``name`` names a benchmark checkpoint."""
     return name.startswith(PREFIX)
@@ -81,8 +86,7 @@ def parse_shape_model(name: str) -> tuple[str, Shape, str]:
         for attention, suffix in ATTENTIONS.items():
             if name == f"{PREFIX}{shape}{suffix}":
                 return shape, spec, attention
-    known = [f"{PREFIX}{s}{suffix}" for s in SHAPES for suffix in ATTENTIONS.values()]
-    raise LongsumError(f"unknown benchmark model {name!r}; choose one of {', '.join(known)}")
+    raise LongsumError(f"unknown benchmark model {name!r}; choose one of {', '.join(shape_names())}")
 
 
 def describe_shape(name: str) -> dict[str, Any]:
@@ -105,7 +109,7 @@ def _silence_unprintable(model: Any, tokenizer: Any) -> None:
 
 def build_shape_longt5(dest: Path, spec: Shape, attention: str) -> Path:
     """Write a random LongT5 of ``spec``'s widths with the built-in tokenizer to ``dest`` via ``save_pretrained``."""
-    return builtin_models.save_random_longt5(
+    return builtin.save_random_longt5(
         dest,
         spec,
         adjust=_silence_unprintable,
@@ -124,6 +128,6 @@ def shape_checkpoint(name: str) -> Path:
         LongsumError: ``name`` is not a known benchmark checkpoint.
     """
     shape, spec, attention = parse_shape_model(name)
-    digest = hashlib.sha256(repr((spec, attention)).encode() + builtin_models.corpus_path().read_bytes()).hexdigest()[:12]
-    target = builtin_models.cache_root() / f"shape-{shape}-{attention}-v{RECIPE_VERSION}-{digest}"
-    return builtin_models.build_once(target, lambda staging: build_shape_longt5(staging, spec, attention))
+    digest = hashlib.sha256(repr((spec, attention)).encode() + builtin.corpus_path().read_bytes()).hexdigest()[:12]
+    target = builtin.cache_root() / f"shape-{shape}-{attention}-v{RECIPE_VERSION}-{digest}"
+    return builtin.build_once(target, lambda staging: build_shape_longt5(staging, spec, attention))

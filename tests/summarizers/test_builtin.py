@@ -1,6 +1,6 @@
 from longsum.config import ModelSettings
-from longsum.engine.builtin_models import builtin_checkpoint, is_builtin
-from longsum.engine.loading import load_model
+from longsum.summarizers.builtin import builtin_checkpoint, is_builtin
+from longsum.summarizers.resolver import load_checkpoint
 
 
 def test_builtin_names_are_reserved():
@@ -16,7 +16,7 @@ def test_builtin_is_built_once_and_cached():
 
 
 def test_builtin_loads_through_from_pretrained_with_a_sentencepiece_tokenizer():
-    loaded = load_model(ModelSettings(model="builtin:tglobal"))
+    loaded = load_checkpoint(ModelSettings(model="builtin:tglobal"))
     assert loaded.model.config.encoder_attention_type == "transient-global"
     tokenizer = loaded.tokenizer
     ids = tokenizer("the patients were treated with a new drug.").input_ids
@@ -26,14 +26,14 @@ def test_builtin_loads_through_from_pretrained_with_a_sentencepiece_tokenizer():
 
 
 def test_every_family_has_a_builtin_that_loads_as_that_family():
-    from longsum.engine.builtin_models import builtin_names
+    from longsum.summarizers.builtin import builtin_names
     from longsum.engine.families import family_for
 
     assert builtin_names() == [
         "builtin", "builtin:tglobal", "builtin:local", "builtin:bart", "builtin:bigbird-pegasus", "builtin:led", "builtin:pegasus",
         "builtin:pegasus-x",
     ]
-    loaded = load_model(ModelSettings(model="builtin:pegasus-x"))
+    loaded = load_checkpoint(ModelSettings(model="builtin:pegasus-x"))
     assert family_for(loaded.model.config).name == "pegasus-x"
     assert loaded.tokenizer.decode(loaded.tokenizer("a new drug.").input_ids, skip_special_tokens=True) == "a new drug."
 
@@ -41,7 +41,7 @@ def test_every_family_has_a_builtin_that_loads_as_that_family():
 def test_builtin_is_the_shipped_demonstration_model_with_its_training_record():
     import json
 
-    from longsum.engine.builtin_models import demo_checkpoint
+    from longsum.summarizers.builtin import demo_checkpoint
 
     path = builtin_checkpoint("builtin")
     assert path == demo_checkpoint()
@@ -49,7 +49,7 @@ def test_builtin_is_the_shipped_demonstration_model_with_its_training_record():
     record = json.loads((path / "training.json").read_text())
     assert len(record["data"]["held_out_ids"]) >= 64 and record["recipe"]["seed"] == 0
     assert len(record["data"]["sample_sha256"]) == 64
-    loaded = load_model(ModelSettings(model="builtin"))
+    loaded = load_checkpoint(ModelSettings(model="builtin"))
     assert loaded.model.config.encoder_attention_type == "transient-global"
     assert loaded.model.generation_config.min_length == record["recipe"]["min_length"]
 
@@ -57,7 +57,7 @@ def test_builtin_is_the_shipped_demonstration_model_with_its_training_record():
 def test_held_out_articles_are_the_first_of_the_shared_sample(pubmed_sample):
     import json
 
-    from longsum.engine.builtin_models import demo_checkpoint
+    from longsum.summarizers.builtin import demo_checkpoint
 
     held_out = json.loads((demo_checkpoint() / "training.json").read_text())["data"]["held_out_ids"]
     first = [json.loads(line)["id"] for line in pubmed_sample.read_text(encoding="utf-8").splitlines()[: len(held_out)]]

@@ -2,7 +2,7 @@
 
 import random
 
-from longsum.engine.demo_training import Article, DemoRecipe, is_heading, lead_target, make_window, shuffled_copy, window_limit
+from train_demo_model import Article, DemoRecipe, is_heading, lead_target, make_window, shuffled_copy, window_limit
 
 EOS = 1
 # A heading, then sentences of 10, 50, 20 and 30 tokens, each made of its own token id.

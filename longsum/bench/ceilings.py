@@ -1,0 +1,45 @@
+"""A run's place under the machine's ceilings: the probe's measured rates and the model dims that turn a run's
+batches into FLOPs and bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from longsum.bench.machine_probe import probe_machine
+from longsum.bench.roofline import Dims, roofline
+from longsum.engine.loading import torch_dtype
+from longsum.summarizers.protocol import Summarizer
+from longsum.summarizers.runner import RunnerStats
+from longsum.summarizers.seq2seq import Seq2SeqSummarizer
+
+
+@dataclass(frozen=True)
+class Ceilings:
+    """The machine's measured ceilings and the model dims that turn a run into FLOPs and bytes."""
+
+    machine: dict[str, Any]
+    dims: Dims
+    beams: int
+
+    @classmethod
+    def measure(cls, summarizer: Summarizer) -> Ceilings | None:
+        """Probe the machine for ``summarizer``'s model; ``None`` for models the counts do not cover (not LongT5)."""
+        if not isinstance(summarizer, Seq2SeqSummarizer) or summarizer.loaded.model.config.model_type != "longt5":
+            return None
+        loaded = summarizer.loaded
+        machine = probe_machine(loaded.device, torch_dtype(loaded.dtype))
+        dims = Dims.of(loaded.model.config, loaded.model.dtype.itemsize)
+        return cls(machine, dims, summarizer.describe().num_beams)
+
+    def fractions(self, runner: RunnerStats) -> dict[str, Any]:
+        """The run's FLOPs, bytes, achieved rates and their fractions of the ceilings."""
+        return roofline(
+            self.dims,
+            runner.batches,
+            self.beams,
+            runner.encode_seconds,
+            runner.decode_seconds,
+            self.machine["peak_flops_per_second"],
+            self.machine["bandwidth_bytes_per_second"],
+        )

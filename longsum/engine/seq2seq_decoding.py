@@ -1,0 +1,50 @@
+"""Decoding an encoder-decoder model as longsum does: each input encoded alone, unpadded, and only the encoder
+outputs padded for batched beam search, with a family's fast paths engaged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from longsum.engine.families import Family, FastPath
+from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
+
+
+def padded(rows: list[Any], length: int, pad_token_id: int | None) -> tuple[Any, Any]:
+    """Stack 1-D id tensors (filled with ``pad_token_id``) or 2-D hidden-state tensors (filled with 0),
+    right-padded to ``length``, with their attention mask."""
+    import torch
+
+    first = rows[0]
+    shape = (len(rows), length, *first.shape[1:])
+    fill = pad_token_id if first.dim() == 1 else 0
+    stacked = torch.full(shape, fill, dtype=first.dtype, device=first.device)
+    mask = torch.zeros(len(rows), length, dtype=torch.long, device=first.device)
+    for i, row in enumerate(rows):
+        stacked[i, : row.shape[0]] = row
+        mask[i, : row.shape[0]] = 1
+    return stacked, mask
+
+
+def encode_alone_decode_padded(
+    model: Any, family: Family, rows: list[Any], paths: list[FastPath], generation_config: Any
+) -> tuple[Any, Any, Any]:
+    """Encoder outputs (padded), their mask and the beam-search tokens of unpadded id ``rows``, each encoded
+    alone, with ``paths`` engaged."""
+    from transformers.modeling_outputs import BaseModelOutput
+
+    beams = generation_config.num_beams or 1
+    shared_cache = {"cache": beam_shared_cross_cache(beams)} if any(p.beam_cache for p in paths) else {}
+    with fast_paths(model, paths):
+        encoder = model.get_encoder()
+        hidden = [
+            encoder(input_ids=row[None], **family.encoder_inputs(row[None], None)).last_hidden_state[0]
+            for row in rows
+        ]
+        states, mask = padded(hidden, max(row.shape[0] for row in rows), None)
+        out = model.generate(
+            encoder_outputs=BaseModelOutput(last_hidden_state=states),
+            attention_mask=mask,
+            generation_config=generation_config,
+            **shared_cache,
+        )
+    return states, mask, out

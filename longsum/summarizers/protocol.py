@@ -1,0 +1,106 @@
+"""The Summarizer interface the pipeline drives, what it returns, and what identifies a summarizer's outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from longsum.engine.batching import Batch
+
+
+@dataclass(frozen=True)
+class Output:
+    """One generated summary and how many tokens the decoder produced for it."""
+
+    text: str
+    tokens: int
+    #: Whether the decoder emitted its end token; ``False`` means the length limit cut the summary,
+    #: ``None`` that no limit applies (baselines, empty documents).
+    ended: bool | None = None
+
+
+@dataclass(frozen=True)
+class SummarizerInfo:
+    """What identifies a summarizer's outputs; recorded as ``model`` in metrics.json and the bench JSON.
+
+    Attributes:
+        model: the ``--model`` value (a hub id, a directory, a built-in or a baseline name).
+        revision: the hub commit, or a local checkpoint's content digest; ``None`` for a baseline.
+        dtype: the compute dtype name; ``None`` for a baseline.
+        device: where it runs.
+        generation: the generation settings in force that change a summary (empty for a baseline).
+        family: the model family (``engine/families``) serving the checkpoint.
+        max_input_tokens: the input limit in force.
+        fast_paths: the fast paths engaged after the load-time check.
+        sentence_splitter: how a baseline splits sentences.
+        input_unit: what ``max_input_tokens`` and the input lengths count (``tokens``, or ``words`` for a baseline).
+    """
+
+    model: str
+    revision: str | None = None
+    dtype: str | None = None
+    device: str = "cpu"
+    generation: Mapping[str, Any] = field(default_factory=dict)
+    family: str | None = None
+    max_input_tokens: int | None = None
+    fast_paths: tuple[str, ...] = ()
+    sentence_splitter: str | None = None
+    input_unit: str = "tokens"
+
+    @property
+    def num_beams(self) -> int:
+        """The beam width in force (1 where the settings do not say)."""
+        return int(self.generation.get("num_beams") or 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form; keys without a value for this kind of summarizer are left out."""
+        values = {
+            "model": self.model,
+            "revision": self.revision,
+            "dtype": self.dtype,
+            "device": self.device,
+            "generation": dict(self.generation),
+        }
+        if self.family is not None:
+            values |= {"family": self.family, "max_input_tokens": self.max_input_tokens, "fast_paths": list(self.fast_paths)}
+        if self.sentence_splitter is not None:
+            values |= {"sentence_splitter": self.sentence_splitter, "input_unit": self.input_unit}
+        return values
+
+
+class Summarizer(Protocol):
+    """What the pipeline needs from a model; tests and extractive baselines fill the same slot."""
+
+    #: Problems noticed while loading or generating (e.g. non-finite activations), reported with the results.
+    warnings: list[str]
+    #: Dynamic batches hold a multiple of this many documents wherever they can (``Limits.multiple``).
+    batch_multiple: int
+
+    def encode(self, text: str) -> tuple[list[int], int]:
+        """The input ids the model will see (truncated) and the document's full length in tokens."""
+        ...
+
+    def generate(self, batch: Batch) -> list[Output]:
+        """One summary per item of ``batch``, in the batch's order."""
+        ...
+
+    def describe(self) -> SummarizerInfo:
+        """What identifies this summarizer's outputs: model, revision, dtype, device, generation settings."""
+        ...
+
+    def batch_tokens_hint(self) -> int | None:
+        """Padded input tokens per batch that fit the device, or ``None`` where memory does not bound it."""
+        ...
+
+    def encoding_seconds(self) -> float:
+        """Seconds spent encoding so far, inside ``generate`` (0 where there is no separate encoder)."""
+        ...
+
+
+class Progress(Protocol):
+    """Receives progress as batches finish (the CLI draws a bar)."""
+
+    def advance(self, documents: int, input_tokens: int, generated_tokens: int) -> None:
+        """``documents`` more are done, having read and generated these many tokens."""
+        ...
