@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 # The API is imported on first use, so ``import longsum`` (and ``longsum --help``) stays instant.
 _LAZY = {
     "evaluate": "longsum.runs.evaluation",
-    "EvalResult": "longsum.runs.evaluation",
+    "EvalResult": "longsum.runs.eval_result",
     "load_summarizer": "longsum.summarizers.resolver",
     "summarize_files": "longsum.runs.summarize",
     "score_file": "longsum.runs.scoring",

@@ -108,5 +108,8 @@ def metric_module(tmp_path: Path) -> Path:
 def failing_metric_module(tmp_path: Path) -> Path:
     """A metric module that loads but raises when it computes."""
     path = tmp_path / "fails_to_compute.py"
-    path.write_text(WORD_OVERLAP.replace("        shares = []", "        raise RuntimeError('no GPU for this metric')"), encoding="utf-8")
+    path.write_text(
+        WORD_OVERLAP.replace("        shares = []", "        raise RuntimeError('no GPU for this metric')"),
+        encoding="utf-8",
+    )
     return path

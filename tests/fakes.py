@@ -29,7 +29,9 @@ class EchoSummarizer:
     def generate(self, batch: Batch) -> list[Output]:
         self.batches.append(batch)
         return [
-            Output(text=" ".join(words[: self.words]), tokens=min(len(words), self.words), ended=len(words) <= self.words)
+            Output(
+                text=" ".join(words[: self.words]), tokens=min(len(words), self.words), ended=len(words) <= self.words
+            )
             for words in (item.doc.text.split() for item in batch.items)
         ]
 

@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from longsum.summarizers.builtin import corpus_path, train_tokenizer
 from longsum.metrics.sentences import split_punkt
+from longsum.summarizers.builtin import corpus_path, train_tokenizer
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def lead_target(sentences: list[list[int]], headings: list[bool], budget: int) -
     The first sentence is always taken (cut at ``budget`` when it alone is longer).
     """
     target: list[int] = []
-    for ids, heading in zip(sentences, headings):
+    for ids, heading in zip(sentences, headings, strict=True):
         if heading:
             continue
         if target and len(target) + len(ids) > budget:
@@ -128,7 +128,9 @@ def tokenizer_text(records: list[dict[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def make_window(article: Article, rng: random.Random, longest: int, budget: int, eos: int) -> tuple[list[int], list[int]]:
+def make_window(
+    article: Article, rng: random.Random, longest: int, budget: int, eos: int
+) -> tuple[list[int], list[int]]:
     """An (input ids, target ids) pair: sentences from a random start up to ``longest`` tokens, and its lead.
 
     Half the windows start at the article's beginning, heading included, as a real input does.
@@ -137,8 +139,9 @@ def make_window(article: Article, rng: random.Random, longest: int, budget: int,
     start = 0 if rng.random() < 0.5 else rng.randrange(count)
     limit = rng.randint(min(16, longest), longest) - 1
     inputs: list[int] = []
-    sentences, headings = [], []
-    for ids, heading in zip(article.sentences[start:], article.headings[start:]):
+    sentences: list[list[int]] = []
+    headings: list[bool] = []
+    for ids, heading in zip(article.sentences[start:], article.headings[start:], strict=True):
         if sentences and not all(headings) and len(inputs) + len(ids) > limit:
             break
         # A sentence longer than the window is cut, so the target never holds what the input lacks.
@@ -153,7 +156,7 @@ def make_window(article: Article, rng: random.Random, longest: int, budget: int,
     if not target:
         # A window of headings only: nothing to copy, the summary is empty.
         return inputs, [eos]
-    return inputs, target + [eos]
+    return inputs, [*target, eos]
 
 
 def shuffled_copy(article: Article, rng: random.Random, longest: int, eos: int) -> tuple[list[int], list[int]]:
@@ -161,7 +164,7 @@ def shuffled_copy(article: Article, rng: random.Random, longest: int, eos: int) 
     inputs, _ = make_window(article, rng, longest, longest, eos)
     tokens = inputs[:-1]
     rng.shuffle(tokens)
-    return tokens + [eos], tokens + [eos]
+    return [*tokens, eos], [*tokens, eos]
 
 
 def _batch(pairs: list[tuple[list[int], list[int]]], pad: int) -> dict[str, Any]:
@@ -269,7 +272,7 @@ def wire_copy_circuit(model: Any, recipe: DemoRecipe, start_after: int) -> None:
 def window_limit(recipe: DemoRecipe, step: int) -> int:
     """The longest training window at ``step`` of the curriculum."""
     done = 0.0
-    for longest, share in zip(recipe.window_stages, recipe.stage_shares):
+    for longest, share in zip(recipe.window_stages, recipe.stage_shares, strict=True):
         done += share
         if step < done * recipe.steps:
             return longest
@@ -283,7 +286,10 @@ def _save(model: Any, out: Path, pad: int, eos: int, recipe: DemoRecipe) -> None
     # and hardly ever a real sentence copied once. On long articles the lookup jumps and the model tends
     # to stop after a sentence; a minimum length keeps it copying to lead-3 length.
     model.generation_config = GenerationConfig(
-        decoder_start_token_id=pad, pad_token_id=pad, eos_token_id=eos, no_repeat_ngram_size=6,
+        decoder_start_token_id=pad,
+        pad_token_id=pad,
+        eos_token_id=eos,
+        no_repeat_ngram_size=6,
         min_length=recipe.min_length,
     )
     model.save_pretrained(out)
@@ -336,7 +342,8 @@ def train(sample: Path, out: Path, recipe: DemoRecipe, log: Any = print) -> dict
     others = [p for name, p in model.named_parameters() if "relative_attention_bias" not in name]
     optimizer = torch.optim.AdamW(
         [{"params": others, "scale": 1.0}, {"params": biases, "scale": recipe.bias_lr_scale, "weight_decay": 0.0}],
-        lr=recipe.learning_rate, weight_decay=recipe.weight_decay,
+        lr=recipe.learning_rate,
+        weight_decay=recipe.weight_decay,
     )
     model.train()
     started = time.monotonic()
@@ -345,7 +352,10 @@ def train(sample: Path, out: Path, recipe: DemoRecipe, log: Any = print) -> dict
         if step < recipe.shuffled_share * recipe.steps:
             pairs = [shuffled_copy(rng.choice(articles), rng, longest, eos) for _ in range(recipe.batch_size)]
         else:
-            pairs = [make_window(rng.choice(articles), rng, longest, recipe.target_budget, eos) for _ in range(recipe.batch_size)]
+            pairs = [
+                make_window(rng.choice(articles), rng, longest, recipe.target_budget, eos)
+                for _ in range(recipe.batch_size)
+            ]
         batch = _batch(pairs, pad)
         for group in optimizer.param_groups:
             group["lr"] = _learning_rate(recipe, step) * group["scale"]
@@ -367,7 +377,7 @@ def train(sample: Path, out: Path, recipe: DemoRecipe, log: Any = print) -> dict
     seconds = time.monotonic() - started
     model.eval()
     _save(model, out, pad, eos, recipe)
-    record = {
+    training: dict[str, Any] = {
         "recipe": asdict(recipe),
         "data": {
             "sample": sample.name,
@@ -379,8 +389,8 @@ def train(sample: Path, out: Path, recipe: DemoRecipe, log: Any = print) -> dict
         "training_seconds": round(seconds, 1),
         "torch": torch.__version__,
     }
-    (out / "training.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    return record
+    (out / "training.json").write_text(json.dumps(training, indent=2) + "\n", encoding="utf-8")
+    return training
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -396,8 +406,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bias-lr-scale", type=float, default=DemoRecipe.bias_lr_scale)
     args = parser.parse_args(argv)
     recipe = DemoRecipe(
-        steps=args.steps, learning_rate=args.learning_rate, threads=args.threads, save_every=args.save_every,
-        shuffled_share=args.shuffled_share, bias_lr_scale=args.bias_lr_scale,
+        steps=args.steps,
+        learning_rate=args.learning_rate,
+        threads=args.threads,
+        save_every=args.save_every,
+        shuffled_share=args.shuffled_share,
+        bias_lr_scale=args.bias_lr_scale,
     )
     record = train(args.sample, args.out, recipe, log=lambda line: print(line, flush=True))
     print(f"trained in {record['training_seconds']} s; saved to {args.out}")

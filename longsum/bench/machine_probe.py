@@ -25,7 +25,9 @@ def _best_seconds(run: Callable[[], Any], repeats: int, sync: Callable[[], None]
     return best
 
 
-def probe_machine(device: str, dtype: Any, repeats: int = 5, side: int = MATMUL_SIDE, copy_bytes: int = COPY_BYTES) -> dict[str, Any]:
+def probe_machine(
+    device: str, dtype: Any, repeats: int = 5, side: int = MATMUL_SIDE, copy_bytes: int = COPY_BYTES
+) -> dict[str, Any]:
     """Dense matmul FLOP/s in ``dtype`` and copy bandwidth (bytes read plus written per second) on ``device``."""
     import torch
 
@@ -33,16 +35,21 @@ def probe_machine(device: str, dtype: Any, repeats: int = 5, side: int = MATMUL_
         if device.startswith("cuda"):
             torch.cuda.synchronize()
 
-    with torch.inference_mode():
+    # Each measurement's buffers are freed when its function returns, before the next one allocates.
+    def matmul_seconds() -> float:
         a = torch.randn(side, side, dtype=dtype, device=device)
         b = torch.randn(side, side, dtype=dtype, device=device)
         out = torch.empty_like(a)
-        matmul = _best_seconds(lambda: torch.matmul(a, b, out=out), repeats, sync)
-        del a, b, out
+        return _best_seconds(lambda: torch.matmul(a, b, out=out), repeats, sync)
+
+    def copy_seconds() -> float:
         source = torch.empty(copy_bytes // 4, dtype=torch.float32, device=device).fill_(1.0)
         target = torch.empty_like(source)
-        copy = _best_seconds(lambda: target.copy_(source), repeats, sync)
-        del source, target
+        return _best_seconds(lambda: target.copy_(source), repeats, sync)
+
+    with torch.inference_mode():
+        matmul = matmul_seconds()
+        copy = copy_seconds()
     return {
         "device": device,
         "dtype": str(dtype).replace("torch.", ""),

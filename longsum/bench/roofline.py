@@ -111,7 +111,8 @@ def roofline(
     peak_flops: float,
     bandwidth: float,
 ) -> dict[str, float | None]:
-    """The encoder's FLOPs and achieved FLOP/s, decoding's bytes and achieved bandwidth, and each as a fraction of the ceiling.
+    """The encoder's FLOPs and achieved FLOP/s, decoding's bytes and achieved bandwidth, and each as a fraction
+    of the ceiling.
 
     Decoding also projects each input's cross keys and values once, a FLOP-bound matmul:
     ``decoding_fraction_of_roofline`` sets its seconds against bytes / bandwidth plus those FLOPs / peak.
@@ -137,5 +138,7 @@ def roofline(
         "decoding_bytes_per_second": achieved_bandwidth,
         "decoding_fraction_of_bandwidth": achieved_bandwidth / bandwidth if achieved_bandwidth and bandwidth else None,
         "cross_projection_flops": cross,
-        "decoding_fraction_of_roofline": least_decoding / decode_seconds if decode_seconds > 0 and least_decoding else None,
+        "decoding_fraction_of_roofline": least_decoding / decode_seconds
+        if decode_seconds > 0 and least_decoding
+        else None,
     }

@@ -1,3 +1,3 @@
-"""The model engine: loading checkpoints, the built-in models, batching, generation, fast paths, device memory,
-data-parallel sharding and the model-free baselines. May import ``sources`` and ``metrics`` (the baselines split
-sentences and count n-grams), never ``results``, ``runs`` or the CLI."""
+"""Model execution: loading a checkpoint onto a device and dtype, tokenizing, batching, the generation settings
+in force, encoder-decoder decoding, the fast paths and their load-time checks, device memory, timing, and the
+model families. May import ``metrics``, ``sources`` and below; never ``summarizers`` or anything above them."""

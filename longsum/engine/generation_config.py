@@ -65,4 +65,4 @@ def generated_lengths(
     else:
         unpadded = torch.full_like(ended, generated.shape[1], dtype=torch.long)
     tokens = torch.where(ended, is_eos.int().argmax(dim=1) + 1, unpadded)
-    return [(int(n), bool(e)) for n, e in zip(tokens.tolist(), ended.tolist())]
+    return [(int(n), bool(e)) for n, e in zip(tokens.tolist(), ended.tolist(), strict=True)]

@@ -161,7 +161,9 @@ def load_model(settings: ModelSettings, checkpoint: Checkpoint | None = None) ->
     # Offline, fall back to the local cache at once instead of waiting out the hub client's retries.
     offline = not local and not hub_reachable()
     common: dict[str, Any] = {
-        "revision": settings.revision, "local_files_only": offline, "trust_remote_code": settings.trust_remote_code,
+        "revision": settings.revision,
+        "local_files_only": offline,
+        "trust_remote_code": settings.trust_remote_code,
     }
     try:
         config = AutoConfig.from_pretrained(location, **common)
@@ -192,9 +194,6 @@ def load_model(settings: ModelSettings, checkpoint: Checkpoint | None = None) ->
     _refuse_new_weights(settings.model, info)
     model.eval()
     revision = (
-        _fingerprint(Path(location))
-        if local
-        else getattr(config, "_commit_hash", None) or settings.revision or "main"
+        _fingerprint(Path(location)) if local else getattr(config, "_commit_hash", None) or settings.revision or "main"
     )
     return LoadedModel(model, tokenizer, device, dtype, settings.model, revision)
-

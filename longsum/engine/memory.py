@@ -25,8 +25,11 @@ class DecoderShape:
 
     @classmethod
     def of(cls, config: Any, dtype_bytes: int) -> DecoderShape:
-        """Read the shape from a T5-family config, or a BART-style one (``decoder_layers``, ``decoder_attention_heads``)."""
-        layers = getattr(config, "num_decoder_layers", None) or getattr(config, "decoder_layers", None) or config.num_layers
+        """Read the shape from a T5-family config, or a BART-style one (``decoder_layers``,
+        ``decoder_attention_heads``)."""
+        layers = (
+            getattr(config, "num_decoder_layers", None) or getattr(config, "decoder_layers", None) or config.num_layers
+        )
         heads = getattr(config, "num_heads", None) or config.decoder_attention_heads
         return cls(
             layers=layers,

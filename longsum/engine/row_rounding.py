@@ -21,7 +21,9 @@ def rows_round_alike(linears: Iterable[Any], rows: int, multiples: Sequence[int]
     with torch.inference_mode():
         for linear in linears:
             weight = linear.weight
-            inputs = torch.randn(rows * max(multiples), weight.shape[1], generator=generator).to(weight.device, weight.dtype)
+            inputs = torch.randn(rows * max(multiples), weight.shape[1], generator=generator).to(
+                weight.device, weight.dtype
+            )
             alone = torch.cat([linear(inputs[start : start + rows]) for start in range(0, len(inputs), rows)])
             if not all(torch.equal(linear(inputs[: k * rows]), alone[: k * rows]) for k in multiples):
                 return False

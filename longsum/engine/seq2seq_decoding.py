@@ -9,7 +9,7 @@ from longsum.engine.families import Family, FastPath
 from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
 
 
-def padded(rows: list[Any], length: int, pad_token_id: int | None) -> tuple[Any, Any]:
+def padded(rows: list[Any], length: int, pad_token_id: int) -> tuple[Any, Any]:
     """Stack 1-D id tensors (filled with ``pad_token_id``) or 2-D hidden-state tensors (filled with 0),
     right-padded to ``length``, with their attention mask."""
     import torch
@@ -37,10 +37,9 @@ def encode_alone_decode_padded(
     with fast_paths(model, paths):
         encoder = model.get_encoder()
         hidden = [
-            encoder(input_ids=row[None], **family.encoder_inputs(row[None], None)).last_hidden_state[0]
-            for row in rows
+            encoder(input_ids=row[None], **family.encoder_inputs(row[None], None)).last_hidden_state[0] for row in rows
         ]
-        states, mask = padded(hidden, max(row.shape[0] for row in rows), None)
+        states, mask = padded(hidden, max(row.shape[0] for row in rows), 0)
         out = model.generate(
             encoder_outputs=BaseModelOutput(last_hidden_state=states),
             attention_mask=mask,

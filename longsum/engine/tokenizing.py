@@ -1,4 +1,5 @@
-"""Tokenizing documents of any length: only as much text as the input limit needs, and the full length counted in chunks."""
+"""Tokenizing documents of any length: only as much text as the input limit needs, and the full length counted
+in chunks."""
 
 from __future__ import annotations
 

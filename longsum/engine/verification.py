@@ -62,10 +62,10 @@ def verified_fast_paths(
             all(map(identical, stock, encode_alone_decode_padded(model, family, rows, [path], config)))
             for path in candidates
         ]
-    kept = [path for path, same in zip(candidates, agree) if same]
+    kept = [path for path, same in zip(candidates, agree, strict=True) if same]
     warnings = [
         f"fast path {path.name} disengaged: on {type(model).__name__} it did not reproduce stock transformers"
-        for path, same in zip(candidates, agree)
+        for path, same in zip(candidates, agree, strict=True)
         if not same
     ]
     return kept, warnings

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
 from longsum.metrics.rouge import ROUGE_TYPES, DocumentScores
+
+
+class AggregateRecord(TypedDict):
+    """An ``Aggregate`` as metrics.json holds it (fractions in [0, 1])."""
+
+    p: float
+    r: float
+    f: float
+    f_low: float
+    f_high: float
 
 
 @dataclass(frozen=True)
@@ -20,9 +31,9 @@ class Aggregate:
     f_low: float
     f_high: float
 
-    def to_dict(self) -> dict[str, float]:
+    def to_dict(self) -> AggregateRecord:
         """The aggregate as plain data."""
-        return asdict(self)
+        return AggregateRecord(p=self.p, r=self.r, f=self.f, f_low=self.f_low, f_high=self.f_high)
 
 
 def bootstrap_means(values: np.ndarray, samples: int, seed: int) -> np.ndarray:

@@ -41,12 +41,19 @@ class MetricSpec:
 
 
 def _looks_like_path(given: str) -> bool:
-    return given.endswith(".py") or given.startswith((".", "/", "~")) or given.count("/") > 1 or os.sep in given.replace("/", "")
+    return (
+        given.endswith(".py")
+        or given.startswith((".", "/", "~"))
+        or given.count("/") > 1
+        or os.sep in given.replace("/", "")
+    )
 
 
 def _content_hash(path: Path) -> str:
     digest = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files = (
+        [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    )
     for file in files:
         digest.update(str(file.relative_to(path if path.is_dir() else path.parent)).encode())
         digest.update(file.read_bytes())

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from itertools import pairwise
+from typing import TypedDict
 
 from longsum.config import ScoreSettings
-from longsum.metrics.aggregation import aggregate
+from longsum.metrics.aggregation import AggregateRecord, aggregate
 from longsum.metrics.rouge import DocumentScores
 
 #: Upper edges (inclusive, in model input tokens) of the length buckets; longer untruncated inputs
 #: fall in one more bucket, truncated ones in their own whatever their length.
 LENGTH_EDGES = (2048, 4096, 8192, 16384)
 TRUNCATED = "truncated"
+
+
+class LengthBucket(TypedDict):
+    """ROUGE over the documents whose input length falls in one bucket, as metrics.json holds it."""
+
+    bucket: str
+    documents: int
+    rouge: dict[str, AggregateRecord]
+
 
 def _k(tokens: int) -> str:
     return f"{tokens // 1024}k"
@@ -20,7 +30,7 @@ def _k(tokens: int) -> str:
 def bucket_labels() -> list[str]:
     """Every bucket label, shortest inputs first."""
     edges = [_k(e) for e in LENGTH_EDGES]
-    middle = [f"{low}-{high}" for low, high in zip(edges, edges[1:])]
+    middle = [f"{low}-{high}" for low, high in pairwise(edges)]
     return [f"<={edges[0]}", *middle, f">{edges[-1]}", TRUNCATED]
 
 
@@ -31,7 +41,7 @@ def length_bucket(input_tokens: int, truncated: bool) -> str | None:
     if input_tokens < 0:
         return None
     labels = bucket_labels()
-    for label, edge in zip(labels, LENGTH_EDGES):
+    for label, edge in zip(labels, LENGTH_EDGES, strict=False):
         if input_tokens <= edge:
             return label
     return labels[len(LENGTH_EDGES)]
@@ -39,7 +49,7 @@ def length_bucket(input_tokens: int, truncated: bool) -> str | None:
 
 def rouge_by_length(
     lengths: dict[str, tuple[int, bool]], scores: dict[str, DocumentScores], scoring: ScoreSettings
-) -> list[dict[str, Any]]:
+) -> list[LengthBucket]:
     """ROUGE per input-length bucket, with document counts; buckets without a scored document are left out.
 
     Args:
@@ -58,7 +68,9 @@ def rouge_by_length(
             "documents": len(docs),
             "rouge": {
                 t: a.to_dict()
-                for t, a in aggregate(docs, samples=scoring.bootstrap_samples, confidence=scoring.confidence, seed=scoring.seed).items()
+                for t, a in aggregate(
+                    docs, samples=scoring.bootstrap_samples, confidence=scoring.confidence, seed=scoring.seed
+                ).items()
             },
         }
         for label, docs in members.items()

@@ -14,8 +14,39 @@ from collections.abc import Callable
 #: Abbreviations Punkt must not end a sentence on (lower case, without the final period).
 #: Part of the splitter's identity: changing the list changes rougeLsum, so bump PUNKT_VERSION.
 SCIENTIFIC_ABBREVIATIONS = frozenset(
-    "al approx ca cf dr e.g eq eqs etc fig figs i.e inc jr ltd min mr mrs ms no nos prof ref refs resp "
-    "sp spp st suppl vol vs".split()
+    [
+        "al",
+        "approx",
+        "ca",
+        "cf",
+        "dr",
+        "e.g",
+        "eq",
+        "eqs",
+        "etc",
+        "fig",
+        "figs",
+        "i.e",
+        "inc",
+        "jr",
+        "ltd",
+        "min",
+        "mr",
+        "mrs",
+        "ms",
+        "no",
+        "nos",
+        "prof",
+        "ref",
+        "refs",
+        "resp",
+        "sp",
+        "spp",
+        "st",
+        "suppl",
+        "vol",
+        "vs",
+    ]
 )
 PUNKT_VERSION = 1
 

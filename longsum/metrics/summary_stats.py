@@ -20,11 +20,21 @@ REPETITIVE_SHARE = 0.5
 NOVEL_NGRAM_ORDERS = (1, 2, 3)
 #: Per-summary statistics, in the order tables show them.
 SUMMARY_FIELDS = (
-    "words", "sentences", "compression", "coverage", "density", "novel_1", "novel_2", "novel_3", "repeated_3",
+    "words",
+    "sentences",
+    "compression",
+    "coverage",
+    "density",
+    "novel_1",
+    "novel_2",
+    "novel_3",
+    "repeated_3",
 )
 
 
-def summary_stats(source_words: Sequence[str], source_ngrams: dict[int, set[Any]], text: str, splitter: str) -> dict[str, Any]:
+def summary_stats(
+    source_words: Sequence[str], source_ngrams: dict[int, set[Any]], text: str, splitter: str
+) -> dict[str, Any]:
     """Length, extractiveness, novelty and repetition of one summary against its source.
 
     ``source_ngrams`` holds the source's n-gram set per order in ``NOVEL_NGRAM_ORDERS``, built
@@ -49,7 +59,10 @@ def document_stats(source: str, prediction: str, reference: str | None, splitter
     """The statistics stored with a prediction: source length, and those of the prediction and the reference."""
     source_words = words(source)
     grams = {n: set(ngrams(source_words, n)) for n in NOVEL_NGRAM_ORDERS}
-    stats: dict[str, Any] = {"source_words": len(source_words), "prediction": summary_stats(source_words, grams, prediction, splitter)}
+    stats: dict[str, Any] = {
+        "source_words": len(source_words),
+        "prediction": summary_stats(source_words, grams, prediction, splitter),
+    }
     if reference is not None and reference.strip():
         stats["reference"] = summary_stats(source_words, grams, reference, splitter)
     return stats

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Shard:
-    """This process's place among ``world`` processes; document ``i`` (in dataset order) belongs to rank ``i % world``."""
+    """This process's place among ``world`` processes; document ``i`` (in dataset order) belongs to rank
+    ``i % world``."""
 
     rank: int = 0
     world: int = 1
@@ -54,4 +55,3 @@ def local_device(requested: str, shard: Shard) -> str:
     if not torch.cuda.is_available():
         return requested
     return f"cuda:{int(os.environ.get('LOCAL_RANK', shard.rank)) % torch.cuda.device_count()}"
-

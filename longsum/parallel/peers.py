@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from longsum.parallel.distributed import Shard
 from longsum.errors import LongsumError
+from longsum.parallel.distributed import Shard
 
 #: Seconds between looks at the store while waiting for the other processes.
 POLL_SECONDS = 0.5
@@ -42,10 +43,9 @@ class Peers:
         if self.store is None or self._failed_here:
             return
         self._failed_here = True
-        try:
+        # The store may have gone away with another process: they are stopping already.
+        with contextlib.suppress(Exception):
             self.store.compare_set(self.prefix + "failed", "", f"rank {self.shard.rank} failed: {reason}")
-        except Exception:  # the store went away with another process: they are stopping already
-            pass
 
     def arrive(self, step: str) -> None:
         """Record that this process has reached ``step``."""
@@ -93,7 +93,9 @@ class Peers:
         except BaseException as err:
             self.fail(str(err) if isinstance(err, LongsumError) else f"{type(err).__name__}: {err}")
             if isinstance(err, LongsumError) and self.shard.distributed:
-                raise LongsumError(f"rank {self.shard.rank} of {self.shard.world} failed: {err}", err.exit_code) from None
+                raise LongsumError(
+                    f"rank {self.shard.rank} of {self.shard.world} failed: {err}", err.exit_code
+                ) from None
             raise
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from longsum.errors import LongsumError
 from longsum.metrics.rouge import DocumentScores
 from longsum.metrics.summary_stats import side_values
+from longsum.results.schema import MetricsRecord
 from longsum.results.storage import PredictionRecord, write_text_atomic
 from longsum.results.terminal import STATISTIC_ROWS, evaluate_rows
 
@@ -66,7 +67,9 @@ def _y_scale(top: float) -> tuple[float, list[tuple[float, str]]]:
     return plot / top, ticks
 
 
-def grouped_chart(title: str, groups: Sequence[str], series: dict[str, Sequence[float]], tips: Sequence[str] = ()) -> Chart:
+def grouped_chart(
+    title: str, groups: Sequence[str], series: dict[str, Sequence[float]], tips: Sequence[str] = ()
+) -> Chart:
     """Bars grouped along x: one group per label of ``groups``, one bar per series within each."""
     per_group = (WIDTH - LEFT) / max(1, len(groups))
     bar_width = per_group * 0.8 / max(1, len(series))
@@ -76,10 +79,16 @@ def grouped_chart(title: str, groups: Sequence[str], series: dict[str, Sequence[
         for g, value in enumerate(values):
             height = value * scale
             note = f" ({tips[g]})" if tips else ""
-            bars.append(Bar(
-                LEFT + g * per_group + per_group * 0.1 + s * bar_width, HEIGHT - BOTTOM - height, bar_width, height,
-                PALETTE[s % len(PALETTE)], f"{name} {groups[g]}: {value:.4g}{note}",
-            ))
+            bars.append(
+                Bar(
+                    LEFT + g * per_group + per_group * 0.1 + s * bar_width,
+                    HEIGHT - BOTTOM - height,
+                    bar_width,
+                    height,
+                    PALETTE[s % len(PALETTE)],
+                    f"{name} {groups[g]}: {value:.4g}{note}",
+                )
+            )
     labels = [(LEFT + (g + 0.5) * per_group, label) for g, label in enumerate(groups)]
     return Chart(title, bars, labels, ticks, [(PALETTE[s % len(PALETTE)], n) for s, n in enumerate(series)])
 
@@ -100,7 +109,9 @@ def document_score(scores: DocumentScores) -> float:
     return sum(scores[t].f for t in ("rouge1", "rouge2", "rougeL")) / 3
 
 
-def _examples(records: Iterable[PredictionRecord], scores: dict[str, DocumentScores], count: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+def _examples(
+    records: Iterable[PredictionRecord], scores: dict[str, DocumentScores], count: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """The ``count`` best and worst scored documents with their texts, and every record's statistics."""
     ranked = sorted(scores, key=lambda doc_id: document_score(scores[doc_id]), reverse=True)
     best, worst = ranked[:count], ranked[::-1][:count]
@@ -113,15 +124,19 @@ def _examples(records: Iterable[PredictionRecord], scores: dict[str, DocumentSco
         if record.id in wanted:
             doc = scores[record.id]
             found[record.id] = {
-                "id": record.id, "prediction": record.prediction, "reference": record.reference or "",
-                "input_tokens": record.input_tokens, "truncated": record.truncated,
-                "scores": {t: 100 * s.f for t, s in doc.items()}, "rank_score": 100 * document_score(doc),
+                "id": record.id,
+                "prediction": record.prediction,
+                "reference": record.reference or "",
+                "input_tokens": record.input_tokens,
+                "truncated": record.truncated,
+                "scores": {t: 100 * s.f for t, s in doc.items()},
+                "rank_score": 100 * document_score(doc),
             }
     return [found[i] for i in best if i in found], [found[i] for i in worst if i in found], stats
 
 
 def build_report(
-    metrics: dict[str, Any], records: Iterable[PredictionRecord], scores: dict[str, DocumentScores], examples: int = 3
+    metrics: MetricsRecord, records: Iterable[PredictionRecord], scores: dict[str, DocumentScores], examples: int = 3
 ) -> str:
     """The report as one HTML document.
 
@@ -150,8 +165,14 @@ def build_report(
         loader=jinja2.PackageLoader("longsum.results", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
     )
     return environment.get_template("report.html.j2").render(
-        metrics=metrics, best=best, worst=worst, bucket_chart=bucket_chart, histograms=histograms,
-        statistic_rows=STATISTIC_ROWS, evaluate_rows=evaluate_rows, created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        metrics=metrics,
+        best=best,
+        worst=worst,
+        bucket_chart=bucket_chart,
+        histograms=histograms,
+        statistic_rows=STATISTIC_ROWS,
+        evaluate_rows=evaluate_rows,
+        created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
 
 
@@ -170,7 +191,9 @@ def check_report_path(path: Path | None) -> None:
         raise LongsumError(f"--report {path}: {parent} is a file, not a folder")
 
 
-def write_report(path: Path, metrics: dict[str, Any], records: Iterable[PredictionRecord], scores: dict[str, DocumentScores]) -> None:
+def write_report(
+    path: Path, metrics: MetricsRecord, records: Iterable[PredictionRecord], scores: dict[str, DocumentScores]
+) -> None:
     """Write the report to ``path``, atomically.
 
     Raises:

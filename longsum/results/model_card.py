@@ -6,13 +6,13 @@ the written block back through ``model_index_to_eval_results`` checks it against
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from longsum.errors import LongsumError
+from longsum.results.schema import MetricsRecord, read_run_file
 from longsum.results.storage import RUN, write_text_atomic
 from longsum.sources.documents import is_local
 from longsum.sources.hub_layout import is_dataset_folder
@@ -46,38 +46,60 @@ def dataset_fields(data: dict[str, Any]) -> dict[str, Any]:
     preset = find_preset(dataset)
     if preset is not None:
         return {
-            "dataset_type": preset.hub_id, "dataset_name": preset.name, "dataset_config": preset.config,
-            "dataset_split": split or preset.split, "dataset_revision": preset.revision,
+            "dataset_type": preset.hub_id,
+            "dataset_name": preset.name,
+            "dataset_config": preset.config,
+            "dataset_split": split or preset.split,
+            "dataset_revision": preset.revision,
         }
     if not is_local(dataset):
         name, _, config = dataset.partition(":")
-        return {"dataset_type": name, "dataset_name": name, "dataset_config": config or None, "dataset_split": split or DEFAULT_SPLIT}
+        return {
+            "dataset_type": name,
+            "dataset_name": name,
+            "dataset_config": config or None,
+            "dataset_split": split or DEFAULT_SPLIT,
+        }
     # A local file has no hub id: its name stands in, and the path says where it was.
     path = Path(dataset)
     folder_split = (split or DEFAULT_SPLIT) if is_dataset_folder(path.expanduser()) else None
     return {"dataset_type": path.stem or dataset, "dataset_name": dataset, "dataset_split": folder_split}
 
 
-def eval_results(metrics: dict[str, Any], data: dict[str, Any]) -> list[Any]:
+def eval_results(metrics: MetricsRecord, data: dict[str, Any]) -> list[Any]:
     """One ``EvalResult`` per ROUGE F1 (x100, as model cards show ROUGE) and per numeric ``--metric`` result."""
     from huggingface_hub import EvalResult
 
     common = {"task_type": "summarization", "task_name": "Summarization", **dataset_fields(data)}
     args = {"signature": metrics["signature"]}
     results = [
-        EvalResult(**common, metric_type="rouge", metric_name=ROUGE_NAMES.get(t, t), metric_config=t,
-                   metric_value=round(100 * s["f"], 4), metric_args=args)
+        EvalResult(
+            **common,
+            metric_type="rouge",
+            metric_name=ROUGE_NAMES.get(t, t),
+            metric_config=t,
+            metric_value=round(100 * s["f"], 4),
+            metric_args=args,
+        )
         for t, s in metrics["rouge"].items()
     ]
     for name, entry in metrics.get("evaluate", {}).items():
         for key, value in entry["results"].items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                results.append(EvalResult(**common, metric_type=name, metric_name=f"{name} {key}", metric_config=key,
-                                          metric_value=value, metric_args=args))
+                results.append(
+                    EvalResult(
+                        **common,
+                        metric_type=name,
+                        metric_name=f"{name} {key}",
+                        metric_config=key,
+                        metric_value=value,
+                        metric_args=args,
+                    )
+                )
     return results
 
 
-def model_index(metrics: dict[str, Any], data: dict[str, Any], model_name: str) -> dict[str, Any]:
+def model_index(metrics: MetricsRecord, data: dict[str, Any], model_name: str) -> dict[str, Any]:
     """The ``model-index`` metadata of a run, checked by reading it back as the hub would.
 
     Raises:
@@ -103,16 +125,20 @@ def stored_run(run: Path) -> tuple[dict[str, Any], str]:
         LongsumError: ``run`` is not a run directory written by eval.
     """
     stored = run / RUN if run.is_dir() else run.parent / RUN
+    if not stored.exists():
+        raise LongsumError(f"--model-index needs an eval run directory: {stored} names its model and dataset")
     try:
-        config = json.loads(stored.read_text(encoding="utf-8"))["config"]
+        config = read_run_file(stored)["config"]
         return config["data"], config["model"]["model"]
-    except FileNotFoundError:
-        raise LongsumError(f"--model-index needs an eval run directory: {stored} names its model and dataset") from None
-    except (ValueError, KeyError, TypeError):
+    except LongsumError as err:
+        if "schema version" in str(err):
+            raise
+        raise LongsumError(f"{stored} is not a longsum run.json") from None
+    except (KeyError, TypeError):
         raise LongsumError(f"{stored} is not a longsum run.json") from None
 
 
-def write_model_index(path: Path, metrics: dict[str, Any], data: dict[str, Any], model_name: str) -> None:
+def write_model_index(path: Path, metrics: MetricsRecord, data: dict[str, Any], model_name: str) -> None:
     """Write the block to a .yaml file, or into a model card's YAML header (keeping its other metadata and text).
 
     Raises:

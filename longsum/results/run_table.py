@@ -23,7 +23,10 @@ def _significant(row: dict[str, Any], rouge_type: str) -> bool:
 
 
 def _cells(
-    row: dict[str, Any], rouge_types: list[str], interval: str, marks: tuple[str, str] = (SIGNIFICANT, NOT_COMPARABLE),
+    row: dict[str, Any],
+    rouge_types: list[str],
+    interval: str,
+    marks: tuple[str, str] = (SIGNIFICANT, NOT_COMPARABLE),
     escape: Any = str,
 ) -> list[str]:
     """Label, model, one F1 (x100) cell per ROUGE type with its CI, documents, docs/s.
@@ -80,17 +83,29 @@ def to_markdown(table: dict[str, Any]) -> str:
     """A GitHub-flavoured Markdown table with the signature of each run, and the notes beneath."""
     types = table["rouge_types"]
     header = ["Run", "Model", *(HEADERS[t] for t in types), "Docs", "Docs/s", "Signature"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---", "---"] + ["---:"] * (len(header) - 3) + ["---"]) + "|"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(["---", "---"] + ["---:"] * (len(header) - 3) + ["---"]) + "|",
+    ]
     for row in table["rows"]:
-        cells = _cells(row, types, "{f:.2f} [{low:.2f}, {high:.2f}]{mark}") + [f"`{row['signature']}`"]
+        cells = [*_cells(row, types, "{f:.2f} [{low:.2f}, {high:.2f}]{mark}"), f"`{row['signature']}`"]
         lines.append("| " + " | ".join(_markdown_escape(c) for c in cells) + " |")
     return "\n".join(lines) + "\n\n" + "\n".join(footnotes(table)) + "\n"
 
 
 LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
 }
 
 
@@ -118,7 +133,7 @@ def to_latex(table: dict[str, Any]) -> str:
     for row in table["rows"]:
         lines.append(" & ".join(_cells(row, types, interval, LATEX_MARKS, latex_escape)) + r" \\")
     notes = " ".join(latex_escape(n) for n in footnotes(table))
-    for plain, latex in zip((SIGNIFICANT, NOT_COMPARABLE), LATEX_MARKS):
+    for plain, latex in zip((SIGNIFICANT, NOT_COMPARABLE), LATEX_MARKS, strict=True):
         notes = notes.replace(f"{plain} ", f"{latex} ")
     lines += [r"\bottomrule", r"\end{tabular}", r"\caption{" + notes + "}", r"\end{table}"]
     lines += [f"% {row['label']}: {row['signature']}" for row in table["rows"]]
@@ -132,26 +147,53 @@ def to_csv(table: dict[str, Any]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     per_type = ("f", "f_low", "f_high", "p_bootstrap", "p_randomization", "significant")
     writer.writerow(
-        ["label", "model", *(f"{t}_{k}" for t in types for k in per_type), "documents", "docs_per_second",
-         "comparable", "differs_from_baseline", "signature"]
+        [
+            "label",
+            "model",
+            *(f"{t}_{k}" for t in types for k in per_type),
+            "documents",
+            "docs_per_second",
+            "comparable",
+            "differs_from_baseline",
+            "signature",
+        ]
     )
     for row in table["rows"]:
         versus = row["vs_baseline"] or {}
         values = []
         for t in types:
             test = versus.get(t, {})
-            values += [row["rouge"][t]["f"], row["rouge"][t]["f_low"], row["rouge"][t]["f_high"],
-                       test.get("p_bootstrap", ""), test.get("p_randomization", ""), test.get("significant", "")]
+            values += [
+                row["rouge"][t]["f"],
+                row["rouge"][t]["f_low"],
+                row["rouge"][t]["f_high"],
+                test.get("p_bootstrap", ""),
+                test.get("p_randomization", ""),
+                test.get("significant", ""),
+            ]
         writer.writerow(
-            [row["label"], row["model"], *values, row["documents"], row["docs_per_second"],
-             not row["differs_from_baseline"], " ".join(row["differs_from_baseline"]), row["signature"]]
+            [
+                row["label"],
+                row["model"],
+                *values,
+                row["documents"],
+                row["docs_per_second"],
+                not row["differs_from_baseline"],
+                " ".join(row["differs_from_baseline"]),
+                row["signature"],
+            ]
         )
     return buffer.getvalue()
 
 
 def format_table(table: dict[str, Any], form: str) -> str:
     """The table as text in ``form`` (any of ``FORMATS`` but terminal)."""
-    writers = {"markdown": to_markdown, "latex": to_latex, "csv": to_csv, "json": lambda t: json.dumps(t, indent=2) + "\n"}
+    writers = {
+        "markdown": to_markdown,
+        "latex": to_latex,
+        "csv": to_csv,
+        "json": lambda t: json.dumps(t, indent=2) + "\n",
+    }
     return writers[form](table)
 
 

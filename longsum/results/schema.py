@@ -13,30 +13,14 @@ from pathlib import Path
 from typing import Any, TypedDict, TypeVar, cast
 
 from longsum.errors import LongsumError
+from longsum.metrics.aggregation import AggregateRecord
+from longsum.metrics.length_buckets import LengthBucket
 
 #: The version of each file's layout; bumped when a field changes meaning or goes away (not when one is added).
 METRICS_SCHEMA_VERSION = 1
 RUN_SCHEMA_VERSION = 1
 PREDICTIONS_SCHEMA_VERSION = 1
 BENCH_SCHEMA_VERSION = 1
-
-
-class AggregateRecord(TypedDict):
-    """Mean precision, recall and F1 over documents, and the bootstrap CI of the mean F1 (fractions in [0, 1])."""
-
-    p: float
-    r: float
-    f: float
-    f_low: float
-    f_high: float
-
-
-class LengthBucket(TypedDict):
-    """ROUGE over the documents whose input length falls in one bucket."""
-
-    bucket: str
-    documents: int
-    rouge: dict[str, AggregateRecord]
 
 
 class ScoresRecord(TypedDict, total=False):
@@ -161,9 +145,9 @@ def _read_object(path: Path, supported: int, what: type[Record]) -> Record:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as err:
-        raise LongsumError(f"{path.name} is corrupt or truncated ({err})") from None
+        raise LongsumError(f"{path} is corrupt or truncated ({err})") from None
     if not isinstance(data, dict):
-        raise LongsumError(f"{path.name} is corrupt or truncated (not a JSON object)")
+        raise LongsumError(f"{path} is corrupt or truncated (not a JSON object)")
     check_version(data, supported, path)
     return cast(Record, data)
 

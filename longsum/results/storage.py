@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any, cast
@@ -53,8 +53,14 @@ class PredictionRecord:
             raise ValueError("not a JSON object")
         check_version(data, PREDICTIONS_SCHEMA_VERSION, path)
         return cls(
-            data["id"], data["prediction"], data.get("reference"), int(data["input_tokens"]), bool(data["truncated"]),
-            data.get("stats"), data.get("generated_tokens"), data.get("ended_with_eos"),
+            data["id"],
+            data["prediction"],
+            data.get("reference"),
+            int(data["input_tokens"]),
+            bool(data["truncated"]),
+            data.get("stats"),
+            data.get("generated_tokens"),
+            data.get("ended_with_eos"),
         )
 
 
@@ -110,10 +116,8 @@ class PredictionLog:
 
     def close(self) -> None:
         """Close the file (what was appended stays; a write the disk refused was reported by ``append``)."""
-        try:
+        with suppress(OSError):
             self._handle.close()
-        except OSError:
-            pass
 
 
 def _records(path: Path) -> Iterator[tuple[int, bytes, str]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Console
 from rich.progress import (
@@ -17,6 +18,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+
+from longsum.results.schema import BenchRecord, MetricsRecord
 
 #: Data goes to stdout; progress, warnings and errors to stderr.
 stdout = Console()
@@ -65,7 +68,7 @@ class RichProgress:
             self._bar.stop()
 
 
-def rouge_table(metrics: dict[str, Any], title: str | None = None) -> Table:
+def rouge_table(metrics: MetricsRecord, title: str | None = None) -> Table:
     """The ROUGE scores of a metrics dict as a table, x100, with the CI of F1."""
     table = Table(title=title, title_justify="left")
     confidence = metrics.get("config", {}).get("scoring", {}).get("confidence", 0.95)
@@ -73,13 +76,16 @@ def rouge_table(metrics: dict[str, Any], title: str | None = None) -> Table:
         table.add_column(name, justify="left" if name == "metric" else "right")
     for rouge_type, s in metrics["rouge"].items():
         table.add_row(
-            rouge_type, f"{100 * s['f']:.2f}", f"{100 * s['f_low']:.2f}-{100 * s['f_high']:.2f}",
-            f"{100 * s['p']:.2f}", f"{100 * s['r']:.2f}",
+            rouge_type,
+            f"{100 * s['f']:.2f}",
+            f"{100 * s['f_low']:.2f}-{100 * s['f_high']:.2f}",
+            f"{100 * s['p']:.2f}",
+            f"{100 * s['r']:.2f}",
         )
     return table
 
 
-def summary_lines(metrics: dict[str, Any]) -> list[str]:
+def summary_lines(metrics: MetricsRecord) -> list[str]:
     """Counts, speed (when a model ran) and signature under the table."""
     lines = [
         f"documents {metrics['documents']} (scored {metrics['scored']}, truncated {metrics['truncated']}, "
@@ -110,7 +116,7 @@ STATISTIC_ROWS = (
 )
 
 
-def length_table(metrics: dict[str, Any]) -> Table:
+def length_table(metrics: MetricsRecord) -> Table:
     """F1 (x100) per input-length bucket, with document counts."""
     unit = metrics.get("model", {}).get("input_unit", "tokens")
     table = Table(title=f"ROUGE F1 by input length ({unit})", title_justify="left")
@@ -135,7 +141,7 @@ def statistics_table(statistics: dict[str, Any]) -> Table:
     return table
 
 
-def render_metrics(metrics: dict[str, Any], as_json: bool = False) -> None:
+def render_metrics(metrics: MetricsRecord, as_json: bool = False) -> None:
     """Print the metrics to stdout: the JSON document, or the tables and summary lines."""
     if as_json:
         stdout.print_json(json.dumps(metrics))
@@ -151,7 +157,8 @@ def render_metrics(metrics: dict[str, Any], as_json: bool = False) -> None:
         stdout.print(
             f"empty predictions {statistics['empty_predictions']:.1%}, repetitive (>= "
             f"{statistics['repetitive_threshold']:.0%} repeated trigrams) {statistics['repetitive_predictions']:.1%}",
-            markup=False, highlight=False,
+            markup=False,
+            highlight=False,
         )
     if metrics.get("evaluate"):
         stdout.print(evaluate_table(metrics["evaluate"]))
@@ -159,9 +166,11 @@ def render_metrics(metrics: dict[str, Any], as_json: bool = False) -> None:
         stdout.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def render_bench(report: dict[str, Any]) -> None:
+def render_bench(report: BenchRecord) -> None:
     """Print a bench report: longsum's figures, the recipe's beside them when timed, and the signature."""
-    runs = {name: report[name] for name in ("longsum", "recipe") if name in report}
+    runs: dict[str, Mapping[str, Any]] = {
+        name: cast(Mapping[str, Any], report[name]) for name in ("longsum", "recipe") if name in report
+    }
     table = Table(title="benchmark (median of runs)", title_justify="left")
     table.add_column("figure")
     for name in runs:
@@ -191,8 +200,8 @@ def render_bench(report: dict[str, Any]) -> None:
             f"{shape['real_layers']} layers in encoder and decoder, random weights",
             markup=False,
         )
-    if report.get("machine"):
-        machine = report["machine"]
+    machine = report.get("machine")
+    if machine:
         stdout.print(
             f"machine ceilings: {machine['peak_flops_per_second'] / 1e9:.1f} GFLOP/s matmul ({machine['dtype']}, "
             f"{machine['threads']} threads), {machine['bandwidth_bytes_per_second'] / 1e9:.1f} GB/s copy",
@@ -204,7 +213,7 @@ def render_bench(report: dict[str, Any]) -> None:
     stdout.print(f"signature: {report['signature']}", markup=False, highlight=False, soft_wrap=True)
 
 
-def _roofline_rows(table: Table, runs: dict[str, Any]) -> None:
+def _roofline_rows(table: Table, runs: dict[str, Mapping[str, Any]]) -> None:
     rows = [
         ("encoder GFLOP/s", "encoder_flops_per_second", 1e-9, "{:.1f}"),
         ("encoder % of peak FLOP/s", "encoder_fraction_of_peak_flops", 100, "{:.1f}"),
@@ -218,7 +227,7 @@ def _roofline_rows(table: Table, runs: dict[str, Any]) -> None:
             table.add_row(label, *["-" if v is None else form.format(v * scale) for v in values])
 
 
-def _render_breakdown(runs: dict[str, Any]) -> None:
+def _render_breakdown(runs: dict[str, Mapping[str, Any]]) -> None:
     """Seconds per phase of the median run: the main thread's, then those overlapped with it."""
     breakdowns = {name: run.get("time_breakdown") or {} for name, run in runs.items()}
     table = Table(title="where the seconds go (median run)", title_justify="left")
@@ -253,15 +262,20 @@ def render_comparison(comparison: dict[str, Any], as_json: bool = False) -> None
         table.add_column(name, justify="left" if name == "metric" else "right")
     for rouge_type, c in comparison["metrics"].items():
         table.add_row(
-            rouge_type, f"{100 * c['a']:.2f}", f"{100 * c['b']:.2f}", f"{100 * c['delta']:+.2f}",
+            rouge_type,
+            f"{100 * c['a']:.2f}",
+            f"{100 * c['b']:.2f}",
+            f"{100 * c['delta']:+.2f}",
             f"{100 * c['delta_low']:+.2f} to {100 * c['delta_high']:+.2f}",
-            f"{c['p_bootstrap']:.4f}", f"{c['p_randomization']:.4f}",
+            f"{c['p_bootstrap']:.4f}",
+            f"{c['p_randomization']:.4f}",
         )
     stdout.print(table)
     stdout.print(
         f"{comparison['shared_documents']} shared documents (only in A: {comparison['only_a']}, only in B: "
         f"{comparison['only_b']}); {comparison['samples']} resamples, seed {comparison['seed']}",
-        markup=False, highlight=False,
+        markup=False,
+        highlight=False,
     )
     stdout.print(f"signature: {comparison['signature']}", markup=False, highlight=False, soft_wrap=True)
 

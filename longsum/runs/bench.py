@@ -17,7 +17,8 @@ from longsum.errors import LongsumError
 from longsum.results.provenance import environment
 from longsum.results.schema import BENCH_SCHEMA_VERSION, BenchFigures, BenchRecord
 from longsum.results.signature import bench_signature
-from longsum.runs.evaluation import EvalResult, evaluate_in_memory
+from longsum.runs.eval_result import EvalResult
+from longsum.runs.evaluation import evaluate_in_memory
 from longsum.sources.documents import Document, iter_documents
 from longsum.summarizers.protocol import Summarizer
 from longsum.summarizers.resolver import load_summarizer
@@ -145,7 +146,9 @@ def bench(config: BenchConfig, summarizer: Summarizer | None = None) -> BenchRec
             recipe_config(eval_config), summarizer, docs, config.recipe_runs, ceilings
         )
         report["recipe"] = recipe
-        report["speedup"] = figures["docs_per_second"] / recipe["docs_per_second"] if recipe["docs_per_second"] else None
+        report["speedup"] = (
+            figures["docs_per_second"] / recipe["docs_per_second"] if recipe["docs_per_second"] else None
+        )
         report["identical_predictions"] = predictions == recipe_predictions
     recipe_runs = config.recipe_runs if config.compare_recipe else None
     if info.max_input_tokens is None:

@@ -81,5 +81,7 @@ def compare_files(run_a: Path, run_b: Path, scoring: ScoreSettings) -> dict[str,
         "a": str(run_a),
         "b": str(run_b),
         **comparison.to_dict(),
-        "signature": score_signature(f"{run_a}~{run_b}", comparison.shared, scoring, {"tests": "paired-bootstrap+approx-randomization"}),
+        "signature": score_signature(
+            f"{run_a}~{run_b}", comparison.shared, scoring, {"tests": "paired-bootstrap+approx-randomization"}
+        ),
     }

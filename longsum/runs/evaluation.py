@@ -8,7 +8,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 
@@ -17,13 +17,11 @@ from longsum.engine.batching import Item, Limits, prefetch, windows
 from longsum.engine.families import DEFAULT_INPUT_LIMIT
 from longsum.engine.timing import PhaseTimes
 from longsum.errors import LongsumError
-from longsum.metrics.aggregation import Aggregate
 from longsum.parallel.distributed import Shard
 from longsum.parallel.peers import Peers
 from longsum.results.html_report import check_report_path, write_report
 from longsum.results.provenance import environment, library_versions
 from longsum.results.run_lock import run_lock
-from longsum.results.schema import METRICS_SCHEMA_VERSION, MetricsRecord
 from longsum.results.signature import eval_signature
 from longsum.results.storage import (
     METRICS,
@@ -36,6 +34,7 @@ from longsum.results.storage import (
     merge_predictions,
     write_json_atomic,
 )
+from longsum.runs.eval_result import EvalResult, RunStats
 from longsum.runs.metric_modules import LoadedMetric, compute_metric_modules, load_metric_modules
 from longsum.runs.records import BackgroundRecords
 from longsum.runs.run_directory import finished_work_kept, prediction_files, prepare_directory, resume_key
@@ -43,81 +42,7 @@ from longsum.runs.scoring import RecordCounts, ScoredRecords, score_records
 from longsum.sources.documents import Document, ReadStats, iter_documents
 from longsum.summarizers.protocol import Progress, Summarizer, SummarizerInfo
 from longsum.summarizers.resolver import load_summarizer
-from longsum.summarizers.runner import BatchRunner, RunnerStats
-
-
-@dataclass
-class RunStats:
-    """What this process did: documents generated or taken from a resumed run, tokens, back-offs."""
-
-    generated_documents: int = 0
-    resumed_documents: int = 0
-    bad_records: int = 0
-    #: Predictions kept in predictions.jsonl for documents this run does not cover (e.g. a smaller --limit).
-    kept_outside_run: int = 0
-    runner: RunnerStats = field(default_factory=RunnerStats)
-
-
-@dataclass
-class EvalResult:
-    """The outcome of an evaluation: scores, counts, timing and everything needed to reproduce them."""
-
-    scored: ScoredRecords
-    stats: RunStats
-    seconds: float
-    config: EvalConfig
-    summarizer: SummarizerInfo
-    environment: dict[str, object]
-    signature: str
-    warnings: list[str] = field(default_factory=list)
-    #: The fast paths engaged on the model (none in ``--padding max-length``, which runs the recipe unchanged).
-    fast_paths: list[str] = field(default_factory=list)
-    #: Results of the ``--metric`` modules by name (``runs.metric_modules.compute_metric_modules``).
-    evaluate_metrics: dict[str, object] = field(default_factory=dict)
-    #: Seconds per phase, main thread and overlapped (``PhaseTimes.to_dict``), up to scoring.
-    time_breakdown: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def rouge(self) -> dict[str, Aggregate]:
-        """The aggregate scores per ROUGE type."""
-        return self.scored.rouge
-
-    @property
-    def counts(self) -> RecordCounts:
-        """What the final predictions hold."""
-        return self.scored.counts
-
-    @property
-    def docs_per_second(self) -> float:
-        """Documents generated per second of wall time in this process, loading excluded."""
-        return self.stats.generated_documents / self.seconds if self.seconds > 0 else 0.0
-
-    def to_dict(self) -> MetricsRecord:
-        """The metrics.json form: scores as fractions in [0, 1]."""
-        s = self.stats
-        record: MetricsRecord = {
-            "schema_version": METRICS_SCHEMA_VERSION,
-            **self.scored.to_dict(),
-            "generated_documents": s.generated_documents,
-            "resumed_documents": s.resumed_documents,
-            "generated_tokens": s.runner.generated_tokens,
-            "padding_efficiency": s.runner.padding_efficiency,
-            "oom_splits": s.runner.oom_splits,
-            "bad_records": s.bad_records,
-            "kept_outside_run": s.kept_outside_run,
-            "seconds": self.seconds,
-            "docs_per_second": self.docs_per_second,
-            "time_breakdown": self.time_breakdown,
-            "warnings": self.warnings,
-            "fast_paths": self.fast_paths,
-            "config": self.config.to_dict(),
-            "model": self.summarizer.to_dict(),
-            "environment": self.environment,
-            "signature": self.signature,
-        }
-        if self.evaluate_metrics:
-            record["evaluate"] = self.evaluate_metrics
-        return record
+from longsum.summarizers.runner import BatchRunner
 
 
 @dataclass
@@ -154,7 +79,8 @@ class Generation:
 
 
 def with_input_limit(config: EvalConfig, info: SummarizerInfo) -> EvalConfig:
-    """``config`` with the input limit in force: the one the summarizer resolved (a model's own limit when none was given)."""
+    """``config`` with the input limit in force: the one the summarizer resolved (a model's own limit when none
+    was given)."""
     limit = info.max_input_tokens or config.batching.max_input_tokens or DEFAULT_INPUT_LIMIT
     return replace(config, batching=replace(config.batching, max_input_tokens=limit))
 
@@ -315,7 +241,9 @@ def finalize(run: EvalRun, generation: Generation, report: Path | None = None) -
     if shard.is_main:
         run.peers.wait("generated", shard.world)
         with phases.timed("writing"):
-            stats.kept_outside_run = merge_predictions(prediction_files(directory), generation.order, directory / PREDICTIONS)
+            stats.kept_outside_run = merge_predictions(
+                prediction_files(directory), generation.order, directory / PREDICTIONS
+            )
             shutil.rmtree(directory / PARTS, ignore_errors=True)
         with phases.timed("scoring"):
             scored = score_records(this_run(run, generation), run.config.scoring)
@@ -371,7 +299,12 @@ def evaluate(
     """
     check_report_path(report)
     with open_run(
-        config, summarizer=summarizer, output_dir=output_dir, resume=resume, force=force, shard=shard,
+        config,
+        summarizer=summarizer,
+        output_dir=output_dir,
+        resume=resume,
+        force=force,
+        shard=shard,
         metric_modules=metric_modules,
     ) as run:
         return finalize(run, generate(run, progress=progress), report)

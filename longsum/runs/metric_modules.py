@@ -54,7 +54,13 @@ def compute_metric_modules(
         try:
             computed = compute_metric(metric.module, predictions, references)
         except Exception as err:  # a third-party module may raise anything; the run keeps its ROUGE
-            warnings.append(f"--metric {spec.given} failed to compute: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
+            first_line = str(err).splitlines()[0] if str(err) else ""
+            warnings.append(f"--metric {spec.given} failed to compute: {type(err).__name__}: {first_line}")
             continue
-        results[spec.name] = {"module": spec.given, "hash": spec.content_hash, "documents": len(pairs), "results": computed}
+        results[spec.name] = {
+            "module": spec.given,
+            "hash": spec.content_hash,
+            "documents": len(pairs),
+            "results": computed,
+        }
     return results, warnings

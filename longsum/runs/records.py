@@ -6,10 +6,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 
 from longsum.engine.batching import Item
-from longsum.summarizers.protocol import Output
 from longsum.engine.timing import PhaseTimes
 from longsum.metrics.summary_stats import document_stats
 from longsum.results.storage import PredictionLog, PredictionRecord
+from longsum.summarizers.protocol import Output
 
 
 class BackgroundRecords:
@@ -38,9 +38,14 @@ class BackgroundRecords:
         with self.phases.timed("statistics", overlapped=True):
             records = [
                 PredictionRecord(
-                    item.doc.id, output.text, item.doc.reference, item.length, item.truncated,
+                    item.doc.id,
+                    output.text,
+                    item.doc.reference,
+                    item.length,
+                    item.truncated,
                     document_stats(item.doc.text, output.text, item.doc.reference, self.splitter),
-                    output.tokens, output.ended,
+                    output.tokens,
+                    output.ended,
                 )
                 for item, output in finished
             ]
@@ -55,7 +60,9 @@ class BackgroundRecords:
     def __enter__(self) -> BackgroundRecords:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         with self.phases.timed("waiting_for_statistics"):
             self._pool.shutdown(wait=True)
         if kind is None:

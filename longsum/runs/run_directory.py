@@ -44,7 +44,7 @@ def _stored_run(directory: Path, force: bool) -> dict[str, Any]:
     except LongsumError as err:
         if force:
             return {}
-        raise LongsumError(f"cannot resume {directory}: {err}; pass --force to resume without it") from None
+        raise LongsumError(f"cannot resume: {err}; pass --force to resume without it") from None
 
 
 def _check_resumable(directory: Path, key: dict[str, Any], fingerprint: str | None, force: bool) -> None:
@@ -58,7 +58,8 @@ def _check_resumable(directory: Path, key: dict[str, Any], fingerprint: str | No
     changed = sorted(k for k in key if json.dumps(stored.get(k), sort_keys=True) != json.dumps(key[k], sort_keys=True))
     if changed and not force:
         raise LongsumError(
-            f"cannot resume {directory}: {', '.join(changed)} differ from the stored run (pass --force to resume anyway)"
+            f"cannot resume {directory}: {', '.join(changed)} differ from the stored run "
+            "(pass --force to resume anyway)"
         )
     stored_fingerprint = run.get("dataset_fingerprint")
     if stored_fingerprint and fingerprint and stored_fingerprint != fingerprint and not force:

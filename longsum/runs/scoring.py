@@ -8,17 +8,18 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
-from longsum.metrics.length_buckets import rouge_by_length
-from longsum.metrics.summary_stats import summarize_stats
 from longsum.config import ScoreSettings
-from longsum.sources.documents import read_jsonl
-from longsum.results.html_report import check_report_path, write_report
 from longsum.errors import LongsumError
-from longsum.metrics.rouge import DocumentScores, RougeScorer
 from longsum.metrics.aggregation import Aggregate, aggregate
+from longsum.metrics.length_buckets import LengthBucket, rouge_by_length
+from longsum.metrics.rouge import DocumentScores, RougeScorer
+from longsum.metrics.summary_stats import summarize_stats
+from longsum.results.html_report import check_report_path, write_report
+from longsum.results.schema import METRICS_SCHEMA_VERSION, MetricsRecord, ScoresRecord
 from longsum.results.signature import score_signature
 from longsum.results.storage import PREDICTIONS, PredictionRecord
 from longsum.runs.metric_modules import compute_metric_modules, load_metric_modules
+from longsum.sources.documents import read_jsonl
 
 #: Field names tried, in order, in a JSON Lines file of predictions not written by longsum.
 PREDICTION_FIELDS = ("prediction", "summary", "output", "generated", "hypothesis")
@@ -53,11 +54,11 @@ class ScoredRecords:
     scores: dict[str, DocumentScores] = field(default_factory=dict)
     rouge: dict[str, Aggregate] = field(default_factory=dict)
     #: ROUGE per input-length bucket (``analysis.rouge_by_length``).
-    by_length: list[dict[str, Any]] = field(default_factory=list)
+    by_length: list[LengthBucket] = field(default_factory=list)
     #: Length and extractiveness statistics over the records that carry them (``analysis.summarize_stats``).
     statistics: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ScoresRecord:
         """Scores (fractions in [0, 1]) and counts, as metrics.json holds them."""
         c = self.counts
         return {
@@ -101,7 +102,10 @@ def score_records(records: Iterable[PredictionRecord], scoring: ScoreSettings) -
         else:
             result.scores[record.id] = scorer.score(record.prediction, record.reference)
     result.rouge = aggregate(
-        list(result.scores.values()), samples=scoring.bootstrap_samples, confidence=scoring.confidence, seed=scoring.seed
+        list(result.scores.values()),
+        samples=scoring.bootstrap_samples,
+        confidence=scoring.confidence,
+        seed=scoring.seed,
     )
     result.by_length = rouge_by_length(lengths, result.scores, scoring)
     result.statistics = summarize_stats(stats)
@@ -120,7 +124,10 @@ def _jsonl_pairs(path: Path) -> Iterator[PredictionRecord]:
     fields: tuple[str, str] | None = None
     for number, data in enumerate(read_jsonl(path, None)):
         if fields is None:
-            fields = (_pick(data, PREDICTION_FIELDS, "prediction", path), _pick(data, REFERENCE_FIELDS, "reference", path))
+            fields = (
+                _pick(data, PREDICTION_FIELDS, "prediction", path),
+                _pick(data, REFERENCE_FIELDS, "reference", path),
+            )
         prediction, reference = data.get(fields[0]), data.get(fields[1])
         yield PredictionRecord(
             id=str(data.get("id", number)),
@@ -171,7 +178,7 @@ def iter_pairs(predictions: Path, references: Path | None = None) -> Iterator[Pr
 
 def score_file(
     predictions: Path, references: Path | None, scoring: ScoreSettings, report: Path | None = None
-) -> dict[str, Any]:
+) -> MetricsRecord:
     """Score stored predictions; the metrics dict in eval's form (model and timing fields left out).
 
     Args:
@@ -184,9 +191,14 @@ def score_file(
     modules = load_metric_modules(scoring.metrics)
     scored = score_records(iter_pairs(predictions, references), scoring)
     extra, warnings = compute_metric_modules(modules, iter_pairs(predictions, references))
-    metrics = {
+    metrics: MetricsRecord = {
+        "schema_version": METRICS_SCHEMA_VERSION,
         **scored.to_dict(),
-        "config": {"scoring": asdict(scoring), "predictions": str(predictions), "references": str(references) if references else None},
+        "config": {
+            "scoring": asdict(scoring),
+            "predictions": str(predictions),
+            "references": str(references) if references else None,
+        },
         "signature": score_signature(str(predictions), scored.counts.documents, scoring),
         **({"evaluate": extra} if extra else {}),
         **({"warnings": warnings} if warnings else {}),

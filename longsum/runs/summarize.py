@@ -7,12 +7,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from longsum.engine.batching import Item, Limits, windows
 from longsum.config import BatchSettings
-from longsum.sources.documents import Document
+from longsum.engine.batching import Item, Limits, windows
 from longsum.errors import LongsumError
-from longsum.summarizers.runner import BatchRunner
+from longsum.sources.documents import Document
 from longsum.summarizers.protocol import Summarizer
+from longsum.summarizers.runner import BatchRunner
 
 STDIN = "-"
 
@@ -85,10 +85,14 @@ def summarize_files(names: list[str], summarizer: Summarizer, batching: BatchSet
         text = read_input(name)
         ids, source_tokens = summarizer.encode(text) if text.strip() else ([], 0)
         items.append(Item(Document(index, name, text, None), ids, source_tokens))
-    runner = BatchRunner(summarizer, Limits.initial(batching, summarizer.batch_tokens_hint(), summarizer.batch_multiple), None)
+    runner = BatchRunner(
+        summarizer, Limits.initial(batching, summarizer.batch_tokens_hint(), summarizer.batch_multiple), None
+    )
     done: dict[int, FileSummary] = {}
     for window in windows(items, batching.sort_window):
         for finished in runner.run_window(window):
             for item, output in finished:
-                done[item.doc.index] = FileSummary(item.doc.id, output.text, item.length, item.truncated, item.source_tokens)
+                done[item.doc.index] = FileSummary(
+                    item.doc.id, output.text, item.length, item.truncated, item.source_tokens
+                )
     return [done[index] for index in range(len(names))]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from longsum.config import ScoreSettings
 from longsum.errors import LongsumError
 from longsum.metrics.rouge import ROUGE_TYPES
+from longsum.results.schema import MetricsRecord, read_metrics_file
 from longsum.results.signature import parse_signature
 from longsum.results.storage import METRICS
 from longsum.runs.comparison import compare_runs
@@ -19,7 +19,7 @@ from longsum.runs.scoring import iter_pairs, score_records
 SYSTEM_FIELDS = frozenset({"model", "predictions"})
 
 
-def read_run(run: Path) -> dict[str, Any]:
+def read_run(run: Path) -> MetricsRecord:
     """The metrics.json of an eval run directory.
 
     Raises:
@@ -27,11 +27,10 @@ def read_run(run: Path) -> dict[str, Any]:
     """
     path = run / METRICS
     if not path.is_file():
-        raise LongsumError(f"{run}: no {METRICS} here; longsum table reads run directories written by eval --output-dir")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise LongsumError(f"{path}: not valid JSON ({err.msg})") from None
+        raise LongsumError(
+            f"{run}: no {METRICS} here; longsum table reads run directories written by eval --output-dir"
+        )
+    return read_metrics_file(path)
 
 
 def signature_differences(baseline: str, other: str) -> list[str]:
@@ -40,7 +39,7 @@ def signature_differences(baseline: str, other: str) -> list[str]:
     return sorted(k for k in a.keys() | b.keys() if k not in SYSTEM_FIELDS and a.get(k) != b.get(k))
 
 
-def _run_scoring(metrics: dict[str, Any], scoring: ScoreSettings) -> ScoreSettings:
+def _run_scoring(metrics: MetricsRecord, scoring: ScoreSettings) -> ScoreSettings:
     """The run's own ROUGE settings (stemmer, splitter), with the table's resampling settings."""
     stored = metrics.get("config", {}).get("scoring", {})
     return replace(

@@ -183,7 +183,9 @@ def _hub_records(dataset: str, split: str, revision: str | None = None) -> Itera
     return stream_dataset(name, config or None, split, revision, dataset)
 
 
-def _open_records(settings: DataSettings, preset: DatasetPreset | None, skip_bad: ReadStats | None) -> Iterator[dict[str, Any]]:
+def _open_records(
+    settings: DataSettings, preset: DatasetPreset | None, skip_bad: ReadStats | None
+) -> Iterator[dict[str, Any]]:
     split = settings.split or DEFAULT_SPLIT
     if preset is None and is_local(settings.dataset):
         folder = Path(settings.dataset).expanduser()
@@ -244,7 +246,9 @@ def iter_documents(
         problem = _not_text(text, columns.text) or _not_text(reference, columns.summary)
         if problem is not None:
             if skip_bad is None:
-                raise LongsumError(f"{settings.dataset}: record {index}: {problem} (--skip-bad-records skips such records)")
+                raise LongsumError(
+                    f"{settings.dataset}: record {index}: {problem} (--skip-bad-records skips such records)"
+                )
             skip_bad.bad_records += 1
             continue
         ident = record.get(columns.id) if columns.id else None

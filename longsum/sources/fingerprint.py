@@ -11,7 +11,7 @@ from longsum.sources.documents import is_local
 _CHUNK = 1 << 20
 
 
-def _hash_file(digest: "hashlib._Hash", path: Path) -> None:
+def _hash_file(digest: hashlib._Hash, path: Path) -> None:
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
@@ -36,4 +36,3 @@ def dataset_fingerprint(settings: DataSettings) -> str | None:
     else:
         return None
     return digest.hexdigest()
-

@@ -14,10 +14,12 @@ PROBE_TIMEOUT_SECONDS = 3.0
 
 def hub_offline_by_env() -> bool:
     """Whether the user switched the hub off (``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE``)."""
-    return any(os.environ.get(v, "").lower() in ("1", "true", "yes", "on") for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+    return any(
+        os.environ.get(v, "").lower() in ("1", "true", "yes", "on") for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def hub_reachable(timeout: float = PROBE_TIMEOUT_SECONDS) -> bool:
     """Whether a TCP connection to the hub endpoint opens within ``timeout`` seconds.
 

@@ -35,12 +35,12 @@ def is_dataset_folder(folder: Path) -> bool:
     """
     if not folder.is_dir():
         return False
-    return card_has_configs(folder) or any(
-        p.suffix.lower() in DATA_SUFFIXES and p.is_file() for p in folder.rglob("*")
-    )
+    return card_has_configs(folder) or any(p.suffix.lower() in DATA_SUFFIXES and p.is_file() for p in folder.rglob("*"))
 
 
-def stream_dataset(path: str, config: str | None, split: str, revision: str | None, shown: str) -> Iterator[dict[str, Any]]:
+def stream_dataset(
+    path: str, config: str | None, split: str, revision: str | None, shown: str
+) -> Iterator[dict[str, Any]]:
     """The records of one split of a hub dataset or a hub-layout folder, streamed (never all in memory).
 
     Args:

@@ -64,36 +64,85 @@ def register(preset: DatasetPreset) -> None:
     PRESETS[preset.name] = preset
 
 
-register(DatasetPreset(
-    "pubmed", "ccdv/pubmed-summarization", "document", "test", "article", "abstract",
-    description="PubMed articles and their abstracts (Cohan et al., 2018)",
-))
-register(DatasetPreset(
-    "arxiv", "ccdv/arxiv-summarization", "document", "test", "article", "abstract",
-    description="arXiv papers and their abstracts (Cohan et al., 2018)",
-))
-register(DatasetPreset(
-    "govreport", "ccdv/govreport-summarization", "document", "test", "report", "summary",
-    description="US government reports and their expert summaries (Huang et al., 2021)",
-))
-register(DatasetPreset(
-    "booksum", "kmfoda/booksum", None, "test", "chapter", "summary_text",
-    description="book chapters and their summaries, chapter level (Kryscinski et al., 2021)",
-))
-register(DatasetPreset(
-    "bigpatent", "NortheasternUniversity/big_patent", "all", "test", "description", "abstract",
-    revision="refs/convert/parquet",
-    description="US patent descriptions and their abstracts, all CPC sections (Sharma et al., 2019)",
-))
-register(DatasetPreset(
-    "multinews", "alexfabbri/multi_news", "default", "test", "document", "summary",
-    revision="refs/convert/parquet",
-    description="clusters of news articles and their editors' summaries (Fabbri et al., 2019)",
-))
-register(DatasetPreset(
-    "billsum", "FiscalNote/billsum", None, "test", "text", "summary",
-    description="US Congressional bills and their CRS summaries (Kornilova and Eidelman, 2019)",
-))
+register(
+    DatasetPreset(
+        "pubmed",
+        "ccdv/pubmed-summarization",
+        "document",
+        "test",
+        "article",
+        "abstract",
+        description="PubMed articles and their abstracts (Cohan et al., 2018)",
+    )
+)
+register(
+    DatasetPreset(
+        "arxiv",
+        "ccdv/arxiv-summarization",
+        "document",
+        "test",
+        "article",
+        "abstract",
+        description="arXiv papers and their abstracts (Cohan et al., 2018)",
+    )
+)
+register(
+    DatasetPreset(
+        "govreport",
+        "ccdv/govreport-summarization",
+        "document",
+        "test",
+        "report",
+        "summary",
+        description="US government reports and their expert summaries (Huang et al., 2021)",
+    )
+)
+register(
+    DatasetPreset(
+        "booksum",
+        "kmfoda/booksum",
+        None,
+        "test",
+        "chapter",
+        "summary_text",
+        description="book chapters and their summaries, chapter level (Kryscinski et al., 2021)",
+    )
+)
+register(
+    DatasetPreset(
+        "bigpatent",
+        "NortheasternUniversity/big_patent",
+        "all",
+        "test",
+        "description",
+        "abstract",
+        revision="refs/convert/parquet",
+        description="US patent descriptions and their abstracts, all CPC sections (Sharma et al., 2019)",
+    )
+)
+register(
+    DatasetPreset(
+        "multinews",
+        "alexfabbri/multi_news",
+        "default",
+        "test",
+        "document",
+        "summary",
+        revision="refs/convert/parquet",
+        description="clusters of news articles and their editors' summaries (Fabbri et al., 2019)",
+    )
+)
+register(
+    DatasetPreset(
+        "billsum",
+        "FiscalNote/billsum",
+        None,
+        "test",
+        "text",
+        "summary",
+        description="US Congressional bills and their CRS summaries (Kornilova and Eidelman, 2019)",
+    )
+)
 
 
 def find_preset(dataset: str) -> DatasetPreset | None:

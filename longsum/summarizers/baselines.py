@@ -12,10 +12,10 @@ from collections import Counter
 from typing import Any
 
 from longsum.engine.batching import Batch
-from longsum.summarizers.protocol import Output, SummarizerInfo
 from longsum.errors import LongsumError
 from longsum.metrics.extractiveness import ngrams, words
 from longsum.metrics.sentences import SPLITTERS
+from longsum.summarizers.protocol import Output, SummarizerInfo
 
 LEAD = re.compile(r"lead-(\d+)")
 ORACLE = "oracle"
@@ -99,7 +99,8 @@ class OracleSummarizer(_SentenceSummarizer):
         best = 0.0
         while len(chosen) < len(sentences):
             score, pick = max(
-                ((objective.with_added(counts[i]), -i) for i in range(len(sentences)) if i not in chosen), default=(0.0, 0)
+                ((objective.with_added(counts[i]), -i) for i in range(len(sentences)) if i not in chosen),
+                default=(0.0, 0),
             )
             if score <= best:
                 break

@@ -1,9 +1,10 @@
-"""The built-in tiny models: the shipped demonstration LongT5, and random ones (LongT5, one per model family) built offline.
+"""The built-in tiny models: the shipped demonstration LongT5, and random ones (LongT5, one per model family)
+built offline.
 
-``builtin`` is the demonstration model shipped in ``longsum/assets/demo_model/`` (trained by ``tools/train_demo_model.py``):
-it copies a document's first sentences and stops. ``builtin:tglobal`` and ``builtin:local`` have
-random weights and a real SentencePiece tokenizer; their summaries are nonsense, and they exist so
-tests and ``bench`` have a fixed model of either attention type on a machine that cannot download one.
+``builtin`` is the demonstration model shipped in ``longsum/assets/demo_model/`` (trained by
+``tools/train_demo_model.py``): it copies a document's first sentences and stops. ``builtin:tglobal`` and
+``builtin:local`` have random weights and a real SentencePiece tokenizer; their summaries are nonsense, and they
+exist so tests and ``bench`` have a fixed model of either attention type on a machine that cannot download one.
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ def save_random_longt5(
 def _save_seeded(
     build: Callable[[], Any], tokenizer: Any, seed: int, dest: Path, adjust: Callable[[Any, Any], None] | None = None
 ) -> Path:
-    """Build a random model under ``seed`` (leaving the global RNG alone), give it the tokenizer's special ids, save it."""
+    """Build a random model under ``seed`` (leaving the global RNG alone), give it the tokenizer's special ids,
+    and save it."""
     import torch
     from transformers import GenerationConfig
 
@@ -165,7 +167,8 @@ def _save_seeded(
 
 
 def build_tiny_family(dest: Path, family: str, seed: int = 0, corpus: Path | None = None) -> Path:
-    """Write the tiny random checkpoint of model family ``family`` (see ``engine/families``) with longsum's tokenizer."""
+    """Write the tiny random checkpoint of model family ``family`` (see ``engine/families``) with longsum's
+    tokenizer."""
     from transformers import AutoTokenizer
 
     from longsum.engine.families import FAMILIES
@@ -201,6 +204,7 @@ def builtin_checkpoint(name: str) -> Path:
     if spec is not None:
         target = cache_root() / f"tiny-{spec.attention}-v{RECIPE_VERSION}-{corpus_digest}"
         return build_once(target, lambda staging: build_tiny_longt5(staging, spec))
+    assert family is not None  # one of the two is known, by the check above
     target = cache_root() / f"tiny-{family}-v{RECIPE_VERSION}-{corpus_digest}"
     return build_once(target, lambda staging: build_tiny_family(staging, family))
 

@@ -55,7 +55,7 @@ class SummarizerInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form; keys without a value for this kind of summarizer are left out."""
-        values = {
+        values: dict[str, Any] = {
             "model": self.model,
             "revision": self.revision,
             "dtype": self.dtype,
@@ -63,7 +63,11 @@ class SummarizerInfo:
             "generation": dict(self.generation),
         }
         if self.family is not None:
-            values |= {"family": self.family, "max_input_tokens": self.max_input_tokens, "fast_paths": list(self.fast_paths)}
+            values |= {
+                "family": self.family,
+                "max_input_tokens": self.max_input_tokens,
+                "fast_paths": list(self.fast_paths),
+            }
         if self.sentence_splitter is not None:
             values |= {"sentence_splitter": self.sentence_splitter, "input_unit": self.input_unit}
         return values

@@ -43,8 +43,18 @@ KINDS: tuple[ModelKind, ...] = (
         is_baseline,
         summarizer=lambda config: load_baseline(config.model.model, config.scoring.sentence_splitter),
     ),
-    ModelKind("built-in model", lambda: ", ".join(builtin.builtin_names()), builtin.is_builtin, _built(builtin.builtin_checkpoint)),
-    ModelKind("benchmark shape", lambda: ", ".join(shapes.shape_names()), shapes.is_shape_model, _built(shapes.shape_checkpoint)),
+    ModelKind(
+        "built-in model",
+        lambda: ", ".join(builtin.builtin_names()),
+        builtin.is_builtin,
+        _built(builtin.builtin_checkpoint),
+    ),
+    ModelKind(
+        "benchmark shape",
+        lambda: ", ".join(shapes.shape_names()),
+        shapes.is_shape_model,
+        _built(shapes.shape_checkpoint),
+    ),
     ModelKind("checkpoint", lambda: "a hub id or a local checkpoint directory", lambda name: True, checkpoint_location),
 )
 

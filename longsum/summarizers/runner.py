@@ -14,7 +14,8 @@ from longsum.summarizers.protocol import Output, Progress, Summarizer
 
 
 class GenerationFailed(LongsumError):
-    """The model raised on a batch (not out of memory): one line naming the documents, the traceback kept as the cause."""
+    """The model raised on a batch (not out of memory): one line naming the documents, with the traceback kept
+    as the cause."""
 
     def __init__(self, batch: Batch, error: BaseException) -> None:
         ids = [item.doc.id for item in batch.items]
@@ -93,11 +94,11 @@ class BatchRunner:
             encoding = self.summarizer.encoding_seconds() - encoded
             self.stats.encode_seconds += encoding
             self.stats.decode_seconds += time.perf_counter() - started - encoding
-            self.stats.batches.append([(item.length, o.tokens) for item, o in zip(batch.items, outputs)])
+            self.stats.batches.append([(item.length, o.tokens) for item, o in zip(batch.items, outputs, strict=True)])
             generated = sum(o.tokens for o in outputs)
             self.stats.processed_tokens += batch.real_tokens
             self.stats.encoder_tokens += batch.encoder_tokens
             self.stats.generated_tokens += generated
             if self.progress is not None:
                 self.progress.advance(len(batch.items), batch.real_tokens, generated)
-            yield list(zip(batch.items, outputs))
+            yield list(zip(batch.items, outputs, strict=True))

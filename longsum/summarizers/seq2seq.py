@@ -126,7 +126,7 @@ class Seq2SeqSummarizer:
             # Column 0 is the decoder start token, not generated.
             config = self.generation_config
             lengths = generated_lengths(out[:, 1:], config.eos_token_id, config.pad_token_id)
-            outputs = [Output(text=t, tokens=n, ended=e) for t, (n, e) in zip(texts, lengths)]
+            outputs = [Output(text=t, tokens=n, ended=e) for t, (n, e) in zip(texts, lengths, strict=True)]
             if states is not None:
                 self._check_numerics(states, mask, outputs)
         return outputs

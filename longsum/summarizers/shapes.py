@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from longsum.summarizers import builtin
 from longsum.errors import LongsumError
+from longsum.summarizers import builtin
 
 PREFIX = "shape:"
 #: Bump when the recipe below changes, so stale caches are rebuilt rather than reused.

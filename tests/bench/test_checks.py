@@ -28,7 +28,11 @@ def test_regression_check_needs_a_real_baseline(tmp_path):
     "report, minimum, failure",
     [
         ({"speedup": 2.5, "identical_predictions": True}, 2.0, None),
-        ({"speedup": 1.5, "identical_predictions": True}, 2.0, "speed-up 1.50x over the docs recipe is below --min-speedup 2.00x"),
+        (
+            {"speedup": 1.5, "identical_predictions": True},
+            2.0,
+            "speed-up 1.50x over the docs recipe is below --min-speedup 2.00x",
+        ),
         ({"speedup": 3.0, "identical_predictions": False}, 2.0, "different predictions"),
         ({"longsum": {}}, 2.0, "the docs recipe was not timed"),
     ],

@@ -4,8 +4,17 @@ from longsum.bench.roofline import Dims, cross_projection_flops, decoding_bytes,
 
 # LongT5-base widths with 4 + 4 layers, fp32: the calibration shape.
 BASE = Dims(
-    d_model=768, inner=768, d_ff=2048, gated=True, encoder_layers=4, decoder_layers=4, vocab=32128,
-    attention="transient-global", block_len=128, global_block_size=16, itemsize=4,
+    d_model=768,
+    inner=768,
+    d_ff=2048,
+    gated=True,
+    encoder_layers=4,
+    decoder_layers=4,
+    vocab=32128,
+    attention="transient-global",
+    block_len=128,
+    global_block_size=16,
+    itemsize=4,
 )
 
 
@@ -43,8 +52,16 @@ def test_encoder_flops_by_hand(attention, length, expected):
 def test_dims_of_a_longt5_config():
     from transformers import LongT5Config
 
-    config = LongT5Config(d_model=768, d_kv=64, num_heads=12, d_ff=2048, num_layers=4, feed_forward_proj="gated-gelu",
-                          vocab_size=32128, encoder_attention_type="transient-global")
+    config = LongT5Config(
+        d_model=768,
+        d_kv=64,
+        num_heads=12,
+        d_ff=2048,
+        num_layers=4,
+        feed_forward_proj="gated-gelu",
+        vocab_size=32128,
+        encoder_attention_type="transient-global",
+    )
     assert Dims.of(config, 4) == BASE
 
 

@@ -1,8 +1,8 @@
 """The synthetic benchmark workload."""
 
-from longsum.bench.workloads import corpus_words, synthetic_documents
+from longsum.bench.workloads import synthetic_documents
 
-WORDS = "cells genes were expressed in the mouse liver after treatment with drug".split()
+WORDS = ["cells", "genes", "were", "expressed", "in", "the", "mouse", "liver", "after", "treatment", "with", "drug"]
 
 
 def test_synthetic_documents_are_seeded_and_pubmed_like():

@@ -74,7 +74,11 @@ def test_truncation_flag():
         (BatchSettings(), 5000, Limits(5000, DEFAULT_MAX_BATCH_DOCS)),
         (BatchSettings(max_batch_tokens=300, batch_size=4), 5000, Limits(300, 4)),
         (BatchSettings(padding="max-length", max_input_tokens=100, max_batch_tokens=450), None, Limits(450, 4)),
-        (BatchSettings(padding="max-length", max_input_tokens=16384, batch_size=2), None, Limits(DEFAULT_MAX_BATCH_TOKENS, 2)),
+        (
+            BatchSettings(padding="max-length", max_input_tokens=16384, batch_size=2),
+            None,
+            Limits(DEFAULT_MAX_BATCH_TOKENS, 2),
+        ),
     ],
 )
 def test_initial_limits(settings, hint, expected):

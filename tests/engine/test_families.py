@@ -12,11 +12,11 @@ from longsum.config import (
     ScoreSettings,
 )
 from longsum.engine.families import FAMILIES, family_for, input_limit
-from longsum.summarizers.seq2seq import load_seq2seq
 from longsum.engine.loading import load_model
 from longsum.errors import LongsumError
 from longsum.runs.evaluation import evaluate_in_memory
 from longsum.sources.documents import iter_documents
+from longsum.summarizers.seq2seq import load_seq2seq
 
 MAX_INPUT = 1024
 MAX_LENGTH = 24
@@ -31,7 +31,11 @@ def model_card_recipe(model_dir, texts, padding, max_input=MAX_INPUT, batch_size
     predictions = []
     for start in range(0, len(texts), batch_size):
         inputs = tokenizer(
-            texts[start : start + batch_size], max_length=max_input, padding=padding, truncation=True, return_tensors="pt"
+            texts[start : start + batch_size],
+            max_length=max_input,
+            padding=padding,
+            truncation=True,
+            return_tensors="pt",
         )
         extra = {}
         if model.config.model_type == "led":
@@ -118,16 +122,22 @@ def test_beam_shared_cross_attention_gives_the_stock_beams_with_one_cross_row_pe
     if not paths:
         pytest.skip(f"no beam-shared cross-attention for {name} yet")
     loaded = load_model(ModelSettings(model=str(model_dir)))
-    summarizer = load_seq2seq(loaded, GenerationSettings(max_length=20, num_beams=beams), BatchSettings(max_input_tokens=600))
+    summarizer = load_seq2seq(
+        loaded, GenerationSettings(max_length=20, num_beams=beams), BatchSettings(max_input_tokens=600)
+    )
     texts = [d.text for d in iter_documents(DataSettings(dataset=str(examples), limit=4))]
     rows = [torch.tensor(summarizer.encode(t)[0][: 200 + 100 * i]) for i, t in enumerate(texts)]
     with torch.inference_mode():
-        states, mask, stock = encode_alone_decode_padded(loaded.model, summarizer.family, rows, [], summarizer.generation_config)
+        states, mask, stock = encode_alone_decode_padded(
+            loaded.model, summarizer.family, rows, [], summarizer.generation_config
+        )
         cache = beam_shared_cross_cache(beams)
         with fast_paths(loaded.model, paths):
             fast = loaded.model.generate(
-                encoder_outputs=BaseModelOutput(last_hidden_state=states), attention_mask=mask,
-                generation_config=summarizer.generation_config, cache=cache,
+                encoder_outputs=BaseModelOutput(last_hidden_state=states),
+                attention_mask=mask,
+                generation_config=summarizer.generation_config,
+                cache=cache,
             )
     assert torch.equal(stock, fast)
     assert len({tuple(r) for r in stock.tolist()}) == len(rows)
@@ -136,7 +146,13 @@ def test_beam_shared_cross_attention_gives_the_stock_beams_with_one_cross_row_pe
 
 @pytest.mark.parametrize(
     ("inputs", "beams", "heads", "dim", "length", "steps"),
-    [(2, 2, 2, 32, 700, 1), (3, 3, 12, 64, 1100, 1), (2, 2, 4, 64, 16384, 1), (2, 2, 2, 32, 300, 3), (1, 8, 4, 64, 2000, 1)],
+    [
+        (2, 2, 2, 32, 700, 1),
+        (3, 3, 12, 64, 1100, 1),
+        (2, 2, 4, 64, 16384, 1),
+        (2, 2, 2, 32, 300, 3),
+        (1, 8, 4, 64, 2000, 1),
+    ],
 )
 def test_shared_key_attention_rounds_as_one_stock_product_per_beam(inputs, beams, heads, dim, length, steps):
     from longsum.engine.families.kernels import attend_per_beam
@@ -148,6 +164,10 @@ def test_shared_key_attention_rounds_as_one_stock_product_per_beam(inputs, beams
     mask[0, ..., length // 3 :] = torch.finfo(torch.float32).min
     # The stock path: each beam's rows hold their own copy of the keys and values.
     stock = torch.stack(
-        [torch.softmax(torch.matmul(query[:, b], keys.transpose(2, 3)) * 0.5 + mask, dim=-1) @ values for b in range(beams)], 1
+        [
+            torch.softmax(torch.matmul(query[:, b], keys.transpose(2, 3)) * 0.5 + mask, dim=-1) @ values
+            for b in range(beams)
+        ],
+        1,
     )
     assert torch.equal(attend_per_beam(query, keys, values, mask, scaling=0.5), stock)

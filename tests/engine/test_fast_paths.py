@@ -13,9 +13,9 @@ from longsum.engine.batching import Batch, Item
 from longsum.engine.families import FAMILIES
 from longsum.engine.families.longt5 import clamp_inf_sync_free
 from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
-from longsum.summarizers.seq2seq import load_seq2seq
 from longsum.engine.loading import load_model
 from longsum.sources.documents import Document, iter_documents
+from longsum.summarizers.seq2seq import load_seq2seq
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,9 @@ def test_chunked_encoder_attention_keeps_every_value(tiny_model, lengths, dtype,
     ids, mask = padded_batch(model, lengths)
     layer_input = encoder.embed_tokens(ids)
     # The stack hands local attention a blocked mask, transient-global the plain one.
-    layer_mask = mask if model.config.encoder_attention_type != "local" else _get_local_attention_mask(mask, 128, ids.device)
+    layer_mask = (
+        mask if model.config.encoder_attention_type != "local" else _get_local_attention_mask(mask, 128, ids.device)
+    )
     with torch.inference_mode():
         stock_out, stock_bias = type(attention).forward(attention, layer_input, layer_mask)[:2]
         with fast_paths(model, LONGT5_PATHS):
@@ -141,10 +143,15 @@ def test_a_fast_path_that_changes_outputs_is_disengaged_with_one_warning(tiny_tg
         out = type(attention).forward(attention, hidden_states, *args, **kwargs)
         return (out[0] + 1e-3, *out[1:])
 
-    broken = FastPath("broken", longt5.MODEL_CLASSES, longt5._instances("LongT5TransientGlobalAttention", off_by_a_little))
+    broken = FastPath(
+        "broken", longt5.MODEL_CLASSES, longt5._instances("LongT5TransientGlobalAttention", off_by_a_little)
+    )
     monkeypatch.setattr(longt5.LongT5, "fast_paths", lambda self: (*LONGT5_PATHS, broken))
     summarizer = load_seq2seq(load_model(ModelSettings(model=str(tiny_tglobal))), GenerationSettings(), BatchSettings())
-    assert [p.name for p in summarizer.fast_paths] == ["beam-shared-cross-attention", "chunked-transient-global-attention"]
+    assert [p.name for p in summarizer.fast_paths] == [
+        "beam-shared-cross-attention",
+        "chunked-transient-global-attention",
+    ]
     assert summarizer.warnings == [
         "fast path broken disengaged: on LongT5ForConditionalGeneration it did not reproduce stock transformers"
     ]
@@ -165,8 +172,10 @@ def test_metrics_list_the_fast_paths_engaged(tiny_local, examples):
 
     def engaged(padding):
         config = EvalConfig(
-            model=ModelSettings(model=str(tiny_local)), data=DataSettings(dataset=str(examples), limit=2),
-            generation=GenerationSettings(max_length=8), batching=BatchSettings(max_input_tokens=512, padding=padding),
+            model=ModelSettings(model=str(tiny_local)),
+            data=DataSettings(dataset=str(examples), limit=2),
+            generation=GenerationSettings(max_length=8),
+            batching=BatchSettings(max_input_tokens=512, padding=padding),
             scoring=ScoreSettings(bootstrap_samples=10),
         )
         return evaluate(config).to_dict()["fast_paths"]

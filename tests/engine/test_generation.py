@@ -14,12 +14,12 @@ from longsum.config import (
     ScoreSettings,
 )
 from longsum.engine.batching import Batch, Item
-from longsum.summarizers.builtin import builtin_checkpoint
-from longsum.summarizers.seq2seq import load_seq2seq
 from longsum.engine.generation_config import effective_generation_config
 from longsum.engine.loading import LoadedModel, load_model
-from longsum.runs.evaluation import evaluate, evaluate_in_memory
+from longsum.runs.evaluation import evaluate_in_memory
 from longsum.sources.documents import Document, iter_documents
+from longsum.summarizers.builtin import builtin_checkpoint
+from longsum.summarizers.seq2seq import load_seq2seq
 
 MAX_INPUT = 2048
 MAX_LENGTH = 24
@@ -36,11 +36,18 @@ def docs_recipe(model_dir, texts, max_input, max_length, num_beams=2, batch_size
     predictions = []
     for start in range(0, len(texts), batch_size):
         inputs = tokenizer(
-            texts[start : start + batch_size], max_length=max_input, padding="max_length", truncation=True, return_tensors="pt"
+            texts[start : start + batch_size],
+            max_length=max_input,
+            padding="max_length",
+            truncation=True,
+            return_tensors="pt",
         )
         with torch.no_grad():
             out = model.generate(
-                inputs.input_ids, attention_mask=inputs.attention_mask, max_length=max_length, num_beams=num_beams,
+                inputs.input_ids,
+                attention_mask=inputs.attention_mask,
+                max_length=max_length,
+                num_beams=num_beams,
                 **generation,
             )
         predictions += tokenizer.batch_decode(out, skip_special_tokens=True)
@@ -70,7 +77,9 @@ def test_dynamic_batching_reproduces_the_docs_recipe_token_for_token(tiny_model,
     expected = docs_recipe(tiny_model, texts, MAX_INPUT, MAX_LENGTH)
     assert len(set(expected)) > 4, "outputs must vary with the input for this test to mean anything"
     dynamic, dynamic_predictions = evaluate_in_memory(eval_config(tiny_model, examples))
-    recipe_mode, recipe_mode_predictions = evaluate_in_memory(eval_config(tiny_model, examples, padding="max-length", batch_size=2))
+    recipe_mode, recipe_mode_predictions = evaluate_in_memory(
+        eval_config(tiny_model, examples, padding="max-length", batch_size=2)
+    )
     assert [p.prediction for p in dynamic_predictions] == expected
     assert [p.prediction for p in recipe_mode_predictions] == expected
     assert dynamic.stats.runner.padding_efficiency == 1.0 < 1 / recipe_mode.stats.runner.padding_efficiency
@@ -99,7 +108,7 @@ def test_half_precision_encoding_stays_finite_where_padding_would_not(tiny_local
     loaded = load_model(ModelSettings(model=str(tiny_local)))
     model = loaded.model.half()
     texts = [d.text for d in iter_documents(DataSettings(dataset=str(examples), limit=2))]
-    ids = [loaded.tokenizer(t, truncation=True, max_length=512).input_ids[:300 + 100 * i] for i, t in enumerate(texts)]
+    ids = [loaded.tokenizer(t, truncation=True, max_length=512).input_ids[: 300 + 100 * i] for i, t in enumerate(texts)]
     encoder = model.get_encoder()
     with torch.inference_mode():
         for row in ids:
@@ -112,7 +121,9 @@ def test_half_precision_encoding_stays_finite_where_padding_would_not(tiny_local
         hidden = encoder(input_ids=padded, attention_mask=mask).last_hidden_state
     assert not torch.isfinite(hidden[0, : len(ids[0])]).all(), "the hazard this design avoids"
     summarizer = load_seq2seq(
-        LoadedModel(model, loaded.tokenizer, "cpu", "fp16", "tiny", "x"), GenerationSettings(max_length=8), BatchSettings()
+        LoadedModel(model, loaded.tokenizer, "cpu", "fp16", "tiny", "x"),
+        GenerationSettings(max_length=8),
+        BatchSettings(),
     )
     batch = Batch(tuple(Item(Document(i, str(i), "", None), row, len(row)) for i, row in enumerate(ids)))
     outputs = summarizer.generate(batch)
@@ -126,8 +137,14 @@ def test_recipe_identity_on_real_pubmed_articles(tiny_model, pubmed_sample, tmp_
     subset.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     expected = docs_recipe(tiny_model, [r["article"] for r in rows], 4096, 32)
     config = eval_config(tiny_model, subset)
-    config = EvalConfig(config.model, config.data, GenerationSettings(max_length=32), BatchSettings(max_input_tokens=4096), config.scoring)
-    result, result_predictions = evaluate_in_memory(config)
+    config = EvalConfig(
+        config.model,
+        config.data,
+        GenerationSettings(max_length=32),
+        BatchSettings(max_input_tokens=4096),
+        config.scoring,
+    )
+    _result, result_predictions = evaluate_in_memory(config)
     assert [p.prediction for p in result_predictions] == expected
 
 
@@ -145,7 +162,7 @@ def staggered(tmp_path_factory):
     docs = list(iter_documents(DataSettings(dataset=str(EXAMPLES), limit=6)))
     rows = [
         {"id": d.id, "article": " ".join(split_punkt(d.text)[: 1 + k]), "abstract": d.reference}
-        for d, k in zip(docs, (1, 2, 3, 5, 8, 13))
+        for d, k in zip(docs, (1, 2, 3, 5, 8, 13), strict=False)
     ]
     path = tmp_path_factory.mktemp("staggered") / "docs.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
@@ -171,11 +188,13 @@ def test_trained_model_finishing_at_different_steps_gives_the_docs_recipe_predic
     demo = builtin_checkpoint("builtin")
     texts = [d.text for d in iter_documents(DataSettings(dataset=str(staggered)))]
     expected = docs_recipe(demo, texts, DEMO_INPUT, DEMO_LENGTH, num_beams, **DEMO_GENERATION)
-    one_by_one, one_by_one_predictions = evaluate_in_memory(demo_config(demo, staggered, num_beams, batch_size=1))
-    recipe_mode, recipe_mode_predictions = evaluate_in_memory(demo_config(demo, staggered, num_beams, padding="max-length", batch_size=2))
+    _one_by_one, one_by_one_predictions = evaluate_in_memory(demo_config(demo, staggered, num_beams, batch_size=1))
+    _recipe_mode, recipe_mode_predictions = evaluate_in_memory(
+        demo_config(demo, staggered, num_beams, padding="max-length", batch_size=2)
+    )
     assert [p.prediction for p in one_by_one_predictions] == expected
     assert [p.prediction for p in recipe_mode_predictions] == expected
-    dynamic, dynamic_predictions = evaluate_in_memory(demo_config(demo, staggered, num_beams))
+    _dynamic, dynamic_predictions = evaluate_in_memory(demo_config(demo, staggered, num_beams))
     assert [p.prediction for p in dynamic_predictions] == expected
     assert len(set(expected)) == len(texts), "summaries must differ across documents"
     # The batch really finishes at different steps: summaries end with the end token at different lengths
@@ -194,7 +213,7 @@ def test_trained_model_honours_min_length_from_its_generation_config(staggered, 
 
     checkpoint = tmp_path / "demo-min-length"
     shutil.copytree(builtin_checkpoint("builtin"), checkpoint)
-    free, free_predictions = evaluate_in_memory(demo_config(checkpoint, staggered, 2))
+    _free, free_predictions = evaluate_in_memory(demo_config(checkpoint, staggered, 2))
     shortest = min(p.generated_tokens for p in free_predictions)
     generation = GenerationConfig.from_pretrained(checkpoint)
     generation.min_length = shortest + 10
@@ -204,7 +223,9 @@ def test_trained_model_honours_min_length_from_its_generation_config(staggered, 
     assert bound.summarizer["generation"]["min_length"] == shortest + 10
     # min_length counts the decoder start token; generated tokens count the end token.
     assert min(p.generated_tokens for p in bound_predictions) >= shortest + 9
-    assert [p.prediction for p in bound_predictions] == docs_recipe(checkpoint, texts, DEMO_INPUT, DEMO_LENGTH, 2, **DEMO_GENERATION)
+    assert [p.prediction for p in bound_predictions] == docs_recipe(
+        checkpoint, texts, DEMO_INPUT, DEMO_LENGTH, 2, **DEMO_GENERATION
+    )
 
 
 def test_generated_lengths_stop_at_the_first_end_token_whatever_fills_the_row():

@@ -31,7 +31,11 @@ def test_dtype_choice(requested, device, bf16, expected):
 
 @pytest.mark.parametrize(
     "requested, device, bf16, message",
-    [("fp16", "cpu", False, "needs a CUDA device"), ("bf16", "cpu", True, "needs a CUDA device"), ("bf16", "cuda", False, "does not support bfloat16")],
+    [
+        ("fp16", "cpu", False, "needs a CUDA device"),
+        ("bf16", "cpu", True, "needs a CUDA device"),
+        ("bf16", "cuda", False, "does not support bfloat16"),
+    ],
 )
 def test_dtype_refusals(requested, device, bf16, message):
     with pytest.raises(LongsumError, match=message):
@@ -101,7 +105,10 @@ def test_shipped_modeling_code_runs_only_when_trusted(tmp_path):
 
     folder = build_tiny_family(tmp_path / "lsg", "bart")
     config = json.loads((folder / "config.json").read_text())
-    config.update(model_type="lsg_bart", auto_map={"AutoConfig": "modeling_lsg.LSGConfig", "AutoModelForSeq2SeqLM": "modeling_lsg.LSGModel"})
+    config.update(
+        model_type="lsg_bart",
+        auto_map={"AutoConfig": "modeling_lsg.LSGConfig", "AutoModelForSeq2SeqLM": "modeling_lsg.LSGModel"},
+    )
     (folder / "config.json").write_text(json.dumps(config))
     (folder / "modeling_lsg.py").write_text(
         "from transformers import BartConfig, BartForConditionalGeneration\n\n\n"

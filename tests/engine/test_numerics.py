@@ -11,11 +11,11 @@ from longsum.config import (
     ScoreSettings,
 )
 from longsum.engine.batching import Batch, Item
-from longsum.summarizers.protocol import Output
-from longsum.summarizers.seq2seq import load_seq2seq
 from longsum.engine.loading import LoadedModel, load_model
 from longsum.runs.evaluation import evaluate
 from longsum.sources.documents import Document
+from longsum.summarizers.protocol import Output
+from longsum.summarizers.seq2seq import load_seq2seq
 
 
 def summarizer_for(model_dir, half=False):

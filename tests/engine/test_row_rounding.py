@@ -31,6 +31,9 @@ def test_the_decoders_linears_one_per_shape_with_the_output_layer(tiny_tglobal):
     shapes = [tuple(linear.weight.shape) for linear in linears]
     assert len(shapes) == len(set(shapes))
     assert tuple(model.get_output_embeddings().weight.shape) in shapes
-    assert all(any(linear is module for module in model.get_decoder().modules()) for linear in linears
-               if linear is not model.get_output_embeddings())
+    assert all(
+        any(linear is module for module in model.get_decoder().modules())
+        for linear in linears
+        if linear is not model.get_output_embeddings()
+    )
     assert not any(linear is module for linear in linears for module in model.get_encoder().modules())

@@ -23,7 +23,9 @@ def test_a_hub_id_is_kept_as_given():
     assert (spec.name, spec.path, spec.content_hash) == ("bertscore", None, None)
 
 
-@pytest.mark.parametrize("given, message", [("./missing.py", "no such metric module"), ("a/b/c", "no such metric module")])
+@pytest.mark.parametrize(
+    "given, message", [("./missing.py", "no such metric module"), ("a/b/c", "no such metric module")]
+)
 def test_missing_local_modules_are_refused(given, message):
     with pytest.raises(LongsumError, match=message):
         metric_spec(given)
@@ -31,20 +33,23 @@ def test_missing_local_modules_are_refused(given, message):
 
 def test_a_folder_without_its_script_is_refused(tmp_path):
     (tmp_path / "m").mkdir()
-    with pytest.raises(LongsumError, match="a folder holding m.py"):
+    with pytest.raises(LongsumError, match=r"a folder holding m.py"):
         metric_spec(str(tmp_path / "m"))
 
 
 def test_load_and_compute_a_local_module(metric_module):
     module = load_metric(metric_spec(str(metric_module)))
     results = compute_metric(module, ["the cat sat", "a dog"], ["the cat", "a big dog"])
-    assert results["overlap"] == pytest.approx((1 + 2 / 3) / 2) and results["per_document"] == [1.0, pytest.approx(2 / 3)]
+    assert results["overlap"] == pytest.approx((1 + 2 / 3) / 2) and results["per_document"] == [
+        1.0,
+        pytest.approx(2 / 3),
+    ]
 
 
 def test_a_module_that_does_not_import_is_one_error(tmp_path):
     broken = tmp_path / "broken.py"
     broken.write_text("import nowhere_to_be_found\n", encoding="utf-8")
-    with pytest.raises(LongsumError, match="--metric .*broken.py could not be loaded"):
+    with pytest.raises(LongsumError, match=r"--metric .*broken.py could not be loaded"):
         load_metric(metric_spec(str(broken)))
 
 

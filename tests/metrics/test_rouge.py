@@ -7,7 +7,10 @@ from longsum.metrics.rouge import ROUGE_TYPES, RougeScorer, Score
 
 PAIRS = [
     ("the cat sat on the mat.", "the cat sat on the mat. it was happy."),
-    ("patients improved after treatment. blood pressure fell.", "blood pressure fell in treated patients. they improved."),
+    (
+        "patients improved after treatment. blood pressure fell.",
+        "blood pressure fell in treated patients. they improved.",
+    ),
     ("", "an empty prediction scores zero."),
     ("genes were expressed in roots and leaves.", "expression of genes in leaves was high. roots showed less."),
     ("mice mice mice mice", "the mice were fed a high fat diet."),

@@ -11,9 +11,16 @@ from longsum.metrics.summary_stats import document_stats, summarize_stats
 @pytest.mark.parametrize(
     "tokens, truncated, bucket",
     [
-        (1, False, "<=2k"), (2048, False, "<=2k"), (2049, False, "2k-4k"), (4096, False, "2k-4k"),
-        (8000, False, "4k-8k"), (16384, False, "8k-16k"), (20000, False, ">16k"),
-        (16384, True, "truncated"), (300, True, "truncated"), (-1, False, None),
+        (1, False, "<=2k"),
+        (2048, False, "<=2k"),
+        (2049, False, "2k-4k"),
+        (4096, False, "2k-4k"),
+        (8000, False, "4k-8k"),
+        (16384, False, "8k-16k"),
+        (20000, False, ">16k"),
+        (16384, True, "truncated"),
+        (300, True, "truncated"),
+        (-1, False, None),
     ],
 )
 def test_length_bucket(tokens, truncated, bucket):

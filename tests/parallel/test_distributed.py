@@ -23,7 +23,10 @@ def test_shards_split_documents_round_robin():
 @pytest.fixture
 def dataset(tmp_path):
     path = tmp_path / "docs.jsonl"
-    rows = [{"id": f"d{i}", "article": f"text {i} " + "word " * (3 + 7 * i % 23), "abstract": f"text {i}"} for i in range(11)]
+    rows = [
+        {"id": f"d{i}", "article": f"text {i} " + "word " * (3 + 7 * i % 23), "abstract": f"text {i}"}
+        for i in range(11)
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
 
@@ -45,7 +48,14 @@ def test_two_shards_merge_into_the_single_process_result(dataset, tmp_path):
     evaluate(config_for(dataset), output_dir=tmp_path / "two", summarizer=helper, shard=Shard(1, 2))
     assert sorted(it.doc.id for b in helper.batches for it in b.items) == [f"d{i}" for i in range(1, 11, 2)]
     assert (tmp_path / "two" / PARTS / "part-1.jsonl").exists()
-    main = evaluate(config_for(dataset), output_dir=tmp_path / "two", summarizer=EchoSummarizer(), shard=Shard(0, 2), resume=True, force=True)
+    main = evaluate(
+        config_for(dataset),
+        output_dir=tmp_path / "two",
+        summarizer=EchoSummarizer(),
+        shard=Shard(0, 2),
+        resume=True,
+        force=True,
+    )
     assert (tmp_path / "two" / PREDICTIONS).read_bytes() == (tmp_path / "one" / PREDICTIONS).read_bytes()
     assert main.rouge == single.rouge
     assert not (tmp_path / "two" / PARTS).exists()
@@ -72,21 +82,55 @@ def test_several_processes_need_an_output_dir(dataset):
 
 LAUNCHERS = {
     "torchrun": [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517"],
-    "accelerate": [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "2", "--num_machines", "1",
-                   "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29519"],
+    "accelerate": [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "--main_process_port",
+        "29519",
+    ],
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
 def test_two_gloo_processes_match_one_process(examples, tmp_path, launcher):
-    common = ["eval", "--model", "builtin:tglobal", "--dataset", str(examples), "--max-length", "16",
-              "--max-input-tokens", "1024", "--bootstrap-samples", "100", "--json"]
-    one = subprocess.run([sys.executable, "-m", "longsum", *common, "--output-dir", str(tmp_path / "one")],
-                         capture_output=True, text=True, timeout=600)
+    common = [
+        "eval",
+        "--model",
+        "builtin:tglobal",
+        "--dataset",
+        str(examples),
+        "--max-length",
+        "16",
+        "--max-input-tokens",
+        "1024",
+        "--bootstrap-samples",
+        "100",
+        "--json",
+    ]
+    one = subprocess.run(
+        [sys.executable, "-m", "longsum", *common, "--output-dir", str(tmp_path / "one")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert one.returncode == 0, one.stderr
-    two = subprocess.run([*LAUNCHERS[launcher], "-m", "longsum", *common, "--output-dir", str(tmp_path / "two")],
-                         capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    two = subprocess.run(
+        [*LAUNCHERS[launcher], "-m", "longsum", *common, "--output-dir", str(tmp_path / "two")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     assert two.returncode == 0, two.stderr[-3000:]
     assert (tmp_path / "two" / PREDICTIONS).read_bytes() == (tmp_path / "one" / PREDICTIONS).read_bytes()
     metrics = [json.loads((tmp_path / run / METRICS).read_text()) for run in ("one", "two")]

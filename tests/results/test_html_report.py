@@ -21,8 +21,11 @@ BAR_ORANGE = (0xE0, 0x8A, 0x2E)
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     directory = tmp_path_factory.mktemp("report-run")
-    config = EvalConfig(model=ModelSettings(model="lead-2"), data=DataSettings(dataset=str(EXAMPLES)),
-                        scoring=ScoreSettings(bootstrap_samples=50))
+    config = EvalConfig(
+        model=ModelSettings(model="lead-2"),
+        data=DataSettings(dataset=str(EXAMPLES)),
+        scoring=ScoreSettings(bootstrap_samples=50),
+    )
     evaluate(config, output_dir=directory, report=directory / "report.html")
     return directory
 
@@ -51,16 +54,22 @@ def test_report_escapes_what_the_texts_hold(tmp_path, examples):
         def generate(self, batch):
             return [type(o)(text="<script>alert(1)</script> & more", tokens=3) for o in super().generate(batch)]
 
-    config = EvalConfig(model=ModelSettings(model="x"), data=DataSettings(dataset=str(examples), limit=2),
-                        scoring=ScoreSettings(bootstrap_samples=20))
+    config = EvalConfig(
+        model=ModelSettings(model="x"),
+        data=DataSettings(dataset=str(examples), limit=2),
+        scoring=ScoreSettings(bootstrap_samples=20),
+    )
     evaluate(config, summarizer=Hostile(), output_dir=tmp_path, report=tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
 
 
 def test_report_gives_the_share_cut_at_the_length_limit(tmp_path, examples):
-    config = EvalConfig(model=ModelSettings(model="x"), data=DataSettings(dataset=str(examples), limit=2),
-                        scoring=ScoreSettings(bootstrap_samples=20))
+    config = EvalConfig(
+        model=ModelSettings(model="x"),
+        data=DataSettings(dataset=str(examples), limit=2),
+        scoring=ScoreSettings(bootstrap_samples=20),
+    )
     evaluate(config, summarizer=EchoSummarizer(), output_dir=tmp_path, report=tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     # Every example is longer than the six words echoed: each summary was cut.
@@ -69,8 +78,12 @@ def test_report_gives_the_share_cut_at_the_length_limit(tmp_path, examples):
 
 def test_report_from_predictions_without_statistics(tmp_path):
     path = tmp_path / "p.jsonl"
-    path.write_text("".join(json.dumps({"id": str(i), "prediction": f"the cell {i}", "reference": "the cell cycle"}) + "\n"
-                            for i in range(4)))
+    path.write_text(
+        "".join(
+            json.dumps({"id": str(i), "prediction": f"the cell {i}", "reference": "the cell cycle"}) + "\n"
+            for i in range(4)
+        )
+    )
     metrics = score_file(path, None, ScoreSettings(bootstrap_samples=20), report=tmp_path / "r.html")
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert metrics["statistics"] == {} and "carry no statistics" in html
@@ -94,15 +107,27 @@ def chromium():
 def test_report_renders_in_headless_chromium(run, tmp_path):
     from PIL import Image
 
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
     page = (run / "report.html").resolve().as_uri()
     dom = subprocess.run([chromium(), *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120)
     assert 'id="scores"' in dom.stdout and "rougeLsum" in dom.stdout
     shot = tmp_path / "report.png"
-    subprocess.run([chromium(), *flags, "--window-size=1280,1600", "--hide-scrollbars", f"--screenshot={shot}", page],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [chromium(), *flags, "--window-size=1280,1600", "--hide-scrollbars", f"--screenshot={shot}", page],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     image = Image.open(shot).convert("RGB")
     assert image.size == (1280, 1600)
     pixels = list(image.get_flattened_data()) if hasattr(image, "get_flattened_data") else list(image.getdata())

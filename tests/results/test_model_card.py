@@ -8,13 +8,16 @@ from huggingface_hub import ModelCard
 from huggingface_hub.repocard_data import model_index_to_eval_results
 from typer.testing import CliRunner
 
-from longsum.errors import LongsumError
 from longsum.cli import app
+from longsum.errors import LongsumError
 from longsum.results.model_card import check_model_index_path, dataset_fields, model_index
 
 runner = CliRunner()
 METRICS = {
-    "rouge": {t: {"f": 0.41234, "p": 0.4, "r": 0.4, "f_low": 0.4, "f_high": 0.42} for t in ("rouge1", "rouge2", "rougeL", "rougeLsum")},
+    "rouge": {
+        t: {"f": 0.41234, "p": 0.4, "r": 0.4, "f_low": 0.4, "f_high": 0.42}
+        for t in ("rouge1", "rouge2", "rougeL", "rougeLsum")
+    },
     "signature": "model:m|data:pubmed",
     "evaluate": {"word_overlap": {"results": {"overlap": 0.5, "per_document": [0.5, 0.5]}}},
 }
@@ -25,7 +28,11 @@ def test_the_block_reads_back_as_the_hub_reads_it():
     name, results = model_index_to_eval_results(block["model-index"])
     assert name == "org/my-model" and len(results) == 5  # four ROUGE F1 and the one numeric metric result
     first = results[0]
-    assert (first.task_type, first.dataset_type, first.dataset_name) == ("summarization", "ccdv/pubmed-summarization", "pubmed")
+    assert (first.task_type, first.dataset_type, first.dataset_name) == (
+        "summarization",
+        "ccdv/pubmed-summarization",
+        "pubmed",
+    )
     assert (first.dataset_config, first.dataset_split, first.metric_type) == ("document", "test", "rouge")
     assert (first.metric_name, first.metric_value, first.metric_config) == ("ROUGE-1", 41.234, "rouge1")
     assert first.metric_args == {"signature": "model:m|data:pubmed"}
@@ -35,12 +42,22 @@ def test_the_block_reads_back_as_the_hub_reads_it():
 @pytest.mark.parametrize(
     "data, expected",
     [
-        ({"dataset": "multinews", "split": "validation"},
-         {"dataset_type": "alexfabbri/multi_news", "dataset_split": "validation", "dataset_revision": "refs/convert/parquet"}),
-        ({"dataset": "ccdv/arxiv-summarization:section", "split": None},
-         {"dataset_type": "ccdv/arxiv-summarization", "dataset_config": "section", "dataset_split": "validation"}),
-        ({"dataset": "../data/pubmed-sample.jsonl", "split": "validation"},
-         {"dataset_type": "pubmed-sample", "dataset_name": "../data/pubmed-sample.jsonl", "dataset_split": None}),
+        (
+            {"dataset": "multinews", "split": "validation"},
+            {
+                "dataset_type": "alexfabbri/multi_news",
+                "dataset_split": "validation",
+                "dataset_revision": "refs/convert/parquet",
+            },
+        ),
+        (
+            {"dataset": "ccdv/arxiv-summarization:section", "split": None},
+            {"dataset_type": "ccdv/arxiv-summarization", "dataset_config": "section", "dataset_split": "validation"},
+        ),
+        (
+            {"dataset": "../data/pubmed-sample.jsonl", "split": "validation"},
+            {"dataset_type": "pubmed-sample", "dataset_name": "../data/pubmed-sample.jsonl", "dataset_split": None},
+        ),
     ],
 )
 def test_dataset_fields(data, expected):
@@ -49,7 +66,7 @@ def test_dataset_fields(data, expected):
 
 
 def test_bad_paths_are_refused(tmp_path):
-    with pytest.raises(LongsumError, match="write a .yaml/.yml file"):
+    with pytest.raises(LongsumError, match=r"write a .yaml/.yml file"):
         check_model_index_path(tmp_path / "index.txt")
     with pytest.raises(LongsumError, match="is a directory"):
         check_model_index_path(tmp_path)
@@ -57,15 +74,34 @@ def test_bad_paths_are_refused(tmp_path):
 
 def test_eval_writes_yaml_and_score_updates_a_model_card(examples, tmp_path):
     run = tmp_path / "run"
-    result = runner.invoke(app, ["eval", "--model", "lead-3", "--dataset", str(examples), "--bootstrap-samples", "20",
-                                 "--output-dir", str(run), "--model-index", str(tmp_path / "index.yaml")])
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            "--model",
+            "lead-3",
+            "--dataset",
+            str(examples),
+            "--bootstrap-samples",
+            "20",
+            "--output-dir",
+            str(run),
+            "--model-index",
+            str(tmp_path / "index.yaml"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     block = yaml.safe_load((tmp_path / "index.yaml").read_text())
     stored = json.loads((run / "metrics.json").read_text())
     metrics = block["model-index"][0]["results"][0]["metrics"]
     assert block["model-index"][0]["name"] == "lead-3"
-    assert metrics[3] == {"type": "rouge", "value": round(100 * stored["rouge"]["rougeLsum"]["f"], 4), "name": "ROUGE-Lsum",
-                          "config": "rougeLsum", "args": {"signature": stored["signature"]}}
+    assert metrics[3] == {
+        "type": "rouge",
+        "value": round(100 * stored["rouge"]["rougeLsum"]["f"], 4),
+        "name": "ROUGE-Lsum",
+        "config": "rougeLsum",
+        "args": {"signature": stored["signature"]},
+    }
     card = tmp_path / "README.md"
     card.write_text("---\nlicense: mit\n---\n# My model\n\nIt summarizes.\n", encoding="utf-8")
     scored = runner.invoke(app, ["score", str(run), "--bootstrap-samples", "20", "--model-index", str(card)])

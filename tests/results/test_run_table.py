@@ -6,8 +6,16 @@ ROUGE = {t: {"f": 0.4, "f_low": 0.39, "f_high": 0.41} for t in ("rouge1", "rouge
 
 
 def row(label, model, versus=None, differs=()):
-    return {"label": label, "model": model, "signature": f"model:{model}|data:d", "rouge": ROUGE, "documents": 3,
-            "docs_per_second": None, "differs_from_baseline": list(differs), "vs_baseline": versus}
+    return {
+        "label": label,
+        "model": model,
+        "signature": f"model:{model}|data:d",
+        "rouge": ROUGE,
+        "documents": 3,
+        "docs_per_second": None,
+        "differs_from_baseline": list(differs),
+        "vs_baseline": versus,
+    }
 
 
 def make_table():
@@ -20,12 +28,16 @@ def test_latex_escapes_and_marks():
     latex = format_table(make_table(), "latex")
     assert r"base\_run & a\&b & 40.00\,{\scriptsize[39.00, 41.00]} &" in latex
     body = next(line for line in latex.splitlines() if line.startswith("new"))
-    assert body.startswith(r"new$^{\dagger}$ & c & 40.00\,{\scriptsize[39.00, 41.00]} & 40.00\,{\scriptsize[39.00, 41.00]}$^{*}$")
+    assert body.startswith(
+        r"new$^{\dagger}$ & c & 40.00\,{\scriptsize[39.00, 41.00]} & 40.00\,{\scriptsize[39.00, 41.00]}$^{*}$"
+    )
     assert r"90\% bootstrap" in latex and r"$^{\dagger}$ new: its signature differs" in latex
     assert latex_escape("50% of {x}_1 ~ $") == r"50\% of \{x\}\_1 \textasciitilde{} \$"
 
 
 def test_markdown_marks_only_the_significant_metric_and_shows_missing_speed():
     lines = format_table(make_table(), "markdown").splitlines()
-    assert lines[3] == ("| new† | c | 40.00 [39.00, 41.00] | 40.00 [39.00, 41.00]* | 40.00 [39.00, 41.00] | "
-                        "40.00 [39.00, 41.00] | 3 | - | `model:c\\|data:d` |")
+    assert lines[3] == (
+        "| new† | c | 40.00 [39.00, 41.00] | 40.00 [39.00, 41.00]* | 40.00 [39.00, 41.00] | "
+        "40.00 [39.00, 41.00] | 3 | - | `model:c\\|data:d` |"
+    )

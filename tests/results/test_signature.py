@@ -6,8 +6,14 @@ DESCRIBED = SummarizerInfo(
     model="org/model",
     revision="abc123",
     dtype="bf16",
-    generation={"num_beams": 2, "max_length": 512, "max_new_tokens": None, "min_length": 0,
-                "length_penalty": 1.0, "no_repeat_ngram_size": 3},
+    generation={
+        "num_beams": 2,
+        "max_length": 512,
+        "max_new_tokens": None,
+        "min_length": 0,
+        "length_penalty": 1.0,
+        "no_repeat_ngram_size": 3,
+    },
 )
 VERSIONS = {"longsum": "0.1.0", "transformers": "5.24.0", "torch": "2.13.0", "rouge-score": "0.1.2"}
 
@@ -41,7 +47,13 @@ def test_trusting_remote_code_is_in_the_signature():
 
 
 def test_bench_signature_names_the_model_and_the_workload():
-    info = SummarizerInfo(model="builtin:tglobal", revision="sha256:0f", dtype="fp32", generation={"num_beams": 2, "max_length": 512}, max_input_tokens=4096)
+    info = SummarizerInfo(
+        model="builtin:tglobal",
+        revision="sha256:0f",
+        dtype="fp32",
+        generation={"num_beams": 2, "max_length": 512},
+        max_input_tokens=4096,
+    )
     assert bench_signature(info, "synthetic:16@0", 16, 3, 1) == (
         "model:builtin:tglobal@sha256:0f|data:synthetic:16@0|n:16|in:4096|beams:2|maxlen:512|maxnew:none|dtype:fp32"
         "|repeats:3|recipe_repeats:1"

@@ -4,6 +4,8 @@ import pytest
 from fakes import EchoSummarizer, write_baseline
 from typer.testing import CliRunner
 
+from longsum.bench.checks import predictions_digest
+from longsum.bench.workloads import corpus_words, synthetic_documents
 from longsum.cli import app
 from longsum.config import (
     BatchSettings,
@@ -11,8 +13,6 @@ from longsum.config import (
     EvalConfig,
 )
 from longsum.errors import LongsumError
-from longsum.bench.checks import predictions_digest
-from longsum.bench.workloads import corpus_words, synthetic_documents
 from longsum.runs.bench import BenchConfig, bench, recipe_config
 from longsum.runs.evaluation import evaluate_in_memory
 
@@ -39,10 +39,14 @@ def test_bench_report_with_recipe_comparison():
     assert report["identical_predictions"] is True
     # The digest lets two reports (two commits) be checked for the same summaries without the texts.
     assert report["longsum"]["predictions_sha256"] == report["recipe"]["predictions_sha256"]
-    _, records = evaluate_in_memory(eval_config, synthetic_documents(6, 0, corpus_words()), summarizer=EchoSummarizer(limit=200_000))
+    _, records = evaluate_in_memory(
+        eval_config, synthetic_documents(6, 0, corpus_words()), summarizer=EchoSummarizer(limit=200_000)
+    )
     assert report["longsum"]["predictions_sha256"] == predictions_digest([p.prediction for p in records])
     assert predictions_digest(["a", "b"]) != predictions_digest(["a b"]) != predictions_digest(["b", "a"])
-    assert report["speedup"] == pytest.approx(report["longsum"]["docs_per_second"] / report["recipe"]["docs_per_second"])
+    assert report["speedup"] == pytest.approx(
+        report["longsum"]["docs_per_second"] / report["recipe"]["docs_per_second"]
+    )
     assert "data:synthetic:6@0" in report["signature"]
     assert report["environment"]["versions"]["torch"] != "missing"
     # The echo summarizer has no LongT5 config: no roofline, but the breakdown and token counts are there.
@@ -57,8 +61,20 @@ def test_bench_report_with_recipe_comparison():
 def test_bench_on_a_longt5_reports_the_roofline_and_the_breakdown(tmp_path, tiny_tglobal):
     result = CliRunner().invoke(
         app,
-        ["bench", "--model", str(tiny_tglobal), "--documents", "2", "--max-input-tokens", "512",
-         "--max-new-tokens", "8", "--compare-recipe", "--json", str(tmp_path / "b.json")],
+        [
+            "bench",
+            "--model",
+            str(tiny_tglobal),
+            "--documents",
+            "2",
+            "--max-input-tokens",
+            "512",
+            "--max-new-tokens",
+            "8",
+            "--compare-recipe",
+            "--json",
+            str(tmp_path / "b.json"),
+        ],
     )
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
@@ -66,7 +82,7 @@ def test_bench_on_a_longt5_reports_the_roofline_and_the_breakdown(tmp_path, tiny
     for run in ("longsum", "recipe"):
         roofline = report[run]["roofline"]
         assert roofline["encoder_flops"] > 0 and roofline["decoding_bytes"] > 0
-        assert 0 < roofline["encoder_fraction_of_peak_flops"] and 0 < roofline["decoding_fraction_of_bandwidth"]
+        assert roofline["encoder_fraction_of_peak_flops"] > 0 and roofline["decoding_fraction_of_bandwidth"] > 0
         main = report[run]["time_breakdown"]["main_thread"]
         assert main["encoding"] > 0 and main["decoding"] > 0
     # Same documents, same useful work, whatever each run pads.
@@ -80,11 +96,21 @@ def test_bench_shape_option_picks_the_model_and_refuses_unknown_shapes():
     assert result.exit_code == 2 and result.output.strip().splitlines()[-1].startswith("error: unknown --shape")
 
 
-
 def test_bench_cli_writes_json_and_fails_on_regression(tmp_path, examples):
     runner = CliRunner()
-    args = ["bench", "--model", "builtin:tglobal", "--dataset", str(examples), "--limit", "2",
-            "--max-length", "8", "--max-input-tokens", "512"]
+    args = [
+        "bench",
+        "--model",
+        "builtin:tglobal",
+        "--dataset",
+        str(examples),
+        "--limit",
+        "2",
+        "--max-length",
+        "8",
+        "--max-input-tokens",
+        "512",
+    ]
     ok = runner.invoke(app, [*args, "--json", str(tmp_path / "b.json"), "--compare-recipe"])
     assert ok.exit_code == 0, ok.output
     report = json.loads((tmp_path / "b.json").read_text())
@@ -95,10 +121,22 @@ def test_bench_cli_writes_json_and_fails_on_regression(tmp_path, examples):
     assert slow.exit_code == 1 and "regression:" in slow.stderr
 
 
-
 def test_bench_cli_min_speedup_times_the_recipe_and_fails_below_it(tmp_path, examples):
-    args = ["bench", "--model", "builtin:tglobal", "--dataset", str(examples), "--limit", "2",
-            "--max-length", "8", "--max-input-tokens", "512", "--json", str(tmp_path / "b.json")]
+    args = [
+        "bench",
+        "--model",
+        "builtin:tglobal",
+        "--dataset",
+        str(examples),
+        "--limit",
+        "2",
+        "--max-length",
+        "8",
+        "--max-input-tokens",
+        "512",
+        "--json",
+        str(tmp_path / "b.json"),
+    ]
     result = CliRunner().invoke(app, [*args, "--min-speedup", "1000"])
     assert result.exit_code == 1
     assert "speed-up over the docs recipe" in result.stdout  # --min-speedup implies --compare-recipe

@@ -39,11 +39,21 @@ def run(dataset, tmp_path, **batching):
 
 
 def test_predictions_file_is_in_dataset_order_with_the_schema(dataset, tmp_path):
-    result, _ = run(dataset, tmp_path, max_batch_tokens=120, sort_window=3)
+    _result, _ = run(dataset, tmp_path, max_batch_tokens=120, sort_window=3)
     lines = (tmp_path / "run" / PREDICTIONS).read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert [r["id"] for r in records] == [d["id"] for d in DOCS]
-    fields = ["schema_version", "id", "prediction", "reference", "input_tokens", "truncated", "stats", "generated_tokens", "ended_with_eos"]
+    fields = [
+        "schema_version",
+        "id",
+        "prediction",
+        "reference",
+        "input_tokens",
+        "truncated",
+        "stats",
+        "generated_tokens",
+        "ended_with_eos",
+    ]
     assert all(list(r) == fields for r in records)
     assert records[0]["ended_with_eos"] is True and records[0]["generated_tokens"] == 4
     assert records[1]["ended_with_eos"] is False and records[1]["generated_tokens"] == 6
@@ -51,7 +61,9 @@ def test_predictions_file_is_in_dataset_order_with_the_schema(dataset, tmp_path)
     assert records[1]["truncated"] is True and records[1]["input_tokens"] == 100
     assert records[0]["truncated"] is False and records[0]["input_tokens"] == len(DOCS[0]["article"]) + 1
     # The steps a notebook calls give the same records as the file, in the same order.
-    _, kept = evaluate_in_memory(config_for(dataset, max_batch_tokens=120, sort_window=3), summarizer=EchoSummarizer(limit=100))
+    _, kept = evaluate_in_memory(
+        config_for(dataset, max_batch_tokens=120, sort_window=3), summarizer=EchoSummarizer(limit=100)
+    )
     assert read_predictions(tmp_path / "run" / PREDICTIONS) == kept
 
 

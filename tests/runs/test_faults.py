@@ -21,7 +21,10 @@ from longsum.cli import app
 from longsum.results.storage import METRICS, PARTS, PREDICTIONS, RUN, PredictionLog
 
 runner = CliRunner()
-ROWS = [{"id": f"d{i}", "article": f"text {i} " + "word " * (5 + 13 * i % 40), "abstract": f"text {i} word"} for i in range(12)]
+ROWS = [
+    {"id": f"d{i}", "article": f"text {i} " + "word " * (5 + 13 * i % 40), "abstract": f"text {i} word"}
+    for i in range(12)
+]
 
 
 def write_jsonl(path, rows, newline="\n", prefix=""):
@@ -50,8 +53,23 @@ class Faulty(EchoSummarizer):
 
 def eval_cli(monkeypatch, dataset, out, *flags, summarizer=None, load=None):
     monkeypatch.setattr(resolver, "load_summarizer", load or (lambda config: summarizer or EchoSummarizer()))
-    return runner.invoke(app, ["eval", "--model", "echo", "--dataset", str(dataset), "--output-dir", str(out),
-                               "--batch-size", "2", "--bootstrap-samples", "20", *flags])
+    return runner.invoke(
+        app,
+        [
+            "eval",
+            "--model",
+            "echo",
+            "--dataset",
+            str(dataset),
+            "--output-dir",
+            str(out),
+            "--batch-size",
+            "2",
+            "--bootstrap-samples",
+            "20",
+            *flags,
+        ],
+    )
 
 
 @pytest.fixture
@@ -149,7 +167,12 @@ def sigterm_while_scoring(monkeypatch, tmp_path):
 # (row, inject(monkeypatch, tmp_path) -> predictions kept at least, exit code, the line's words)
 WRITE_FAULTS = [
     ("disk fills while a batch is appended", disk_full_on_batch, 2, "No space left on device"),
-    ("disk fills while predictions.jsonl is written", on_rename_to(PREDICTIONS, disk_full), 2, "No space left on device"),
+    (
+        "disk fills while predictions.jsonl is written",
+        on_rename_to(PREDICTIONS, disk_full),
+        2,
+        "No space left on device",
+    ),
     ("disk fills while metrics.json is written", on_rename_to(METRICS, disk_full), 2, "No space left on device"),
     ("SIGTERM during the final merge", on_rename_to(PREDICTIONS, sigterm), 143, None),
     ("SIGTERM during scoring", sigterm_while_scoring, 143, None),
@@ -174,15 +197,29 @@ def test_write_faults_keep_the_work_and_resume(monkeypatch, dataset, tmp_path, w
 
 
 GENERATION_FAULTS = [
-    ("an exception inside generation", RuntimeError("boom\nsecond line"), "2", 1,
-     "generation failed on 2 document(s) ("),
-    ("out of memory on one document that cannot be split", RuntimeError("CUDA out of memory. Tried to allocate"), "1", 2,
-     "out of device memory on a single document"),
+    (
+        "an exception inside generation",
+        RuntimeError("boom\nsecond line"),
+        "2",
+        1,
+        "generation failed on 2 document(s) (",
+    ),
+    (
+        "out of memory on one document that cannot be split",
+        RuntimeError("CUDA out of memory. Tried to allocate"),
+        "1",
+        2,
+        "out of device memory on a single document",
+    ),
 ]
 
 
-@pytest.mark.parametrize("row, error, batch_size, code, words", GENERATION_FAULTS, ids=[r[0] for r in GENERATION_FAULTS])
-def test_generation_faults_end_with_one_line_and_resume(monkeypatch, dataset, tmp_path, whole, row, error, batch_size, code, words):
+@pytest.mark.parametrize(
+    "row, error, batch_size, code, words", GENERATION_FAULTS, ids=[r[0] for r in GENERATION_FAULTS]
+)
+def test_generation_faults_end_with_one_line_and_resume(
+    monkeypatch, dataset, tmp_path, whole, row, error, batch_size, code, words
+):
     faulty = Faulty(3, error)
     result = eval_cli(monkeypatch, dataset, tmp_path / "run", "--batch-size", batch_size, summarizer=faulty)
     assert_one_error_line(result, code, words)
@@ -218,7 +255,9 @@ def test_a_torn_part_file_of_a_multi_process_run_is_dropped_and_resumed(monkeypa
     again = EchoSummarizer()
     # One process resumes what a run of two left: the settings the parts were made with are not known, hence --force.
     assert_resume_matches(monkeypatch, dataset, tmp_path / "run", whole, "--force", summarizer=again)
-    assert sorted(it.doc.id for b in again.batches for it in b.items) == sorted(set(f"d{i}" for i in range(12)) - {"d1", "d3", "d5"})
+    assert sorted(it.doc.id for b in again.batches for it in b.items) == sorted(
+        set(f"d{i}" for i in range(12)) - {"d1", "d3", "d5"}
+    )
 
 
 @pytest.mark.parametrize("change", ["an id vanished", "a new id", "changed text for the same id"])
@@ -226,8 +265,11 @@ def test_a_changed_dataset_is_detected_on_resume(monkeypatch, dataset, tmp_path,
     cut = Faulty(3, KeyboardInterrupt())
     eval_cli(monkeypatch, dataset, tmp_path / "run", summarizer=cut)
     before = (tmp_path / "run" / PREDICTIONS).read_bytes()
-    rows = {"an id vanished": ROWS[1:], "a new id": [*ROWS, {"id": "new", "article": "new text.", "abstract": "new."}],
-            "changed text for the same id": [{**ROWS[0], "article": "edited text."}, *ROWS[1:]]}[change]
+    rows = {
+        "an id vanished": ROWS[1:],
+        "a new id": [*ROWS, {"id": "new", "article": "new text.", "abstract": "new."}],
+        "changed text for the same id": [{**ROWS[0], "article": "edited text."}, *ROWS[1:]],
+    }[change]
     write_jsonl(dataset, rows)
     result = eval_cli(monkeypatch, dataset, tmp_path / "run", "--resume")
     assert_one_error_line(result, 2, "the dataset changed since the stored run")
@@ -300,21 +342,33 @@ def test_byte_level_oddities_read_as_the_plain_file(monkeypatch, tmp_path, whole
         dataset = write_jsonl(tmp_path / "docs.jsonl", [{**r, "article": r["article"] + "\u0000"} for r in ROWS])
     result = eval_cli(monkeypatch, dataset, tmp_path / "run")
     assert result.exit_code == 0, result.output
-    ours, theirs = ([json.loads(line) for line in (run / PREDICTIONS).read_text(encoding="utf-8").splitlines()]
-                    for run in (tmp_path / "run", whole))
-    assert [(r["id"], r["prediction"], r["reference"]) for r in ours] == [(r["id"], r["prediction"], r["reference"]) for r in theirs]
+    ours, theirs = (
+        [json.loads(line) for line in (run / PREDICTIONS).read_text(encoding="utf-8").splitlines()]
+        for run in (tmp_path / "run", whole)
+    )
+    assert [(r["id"], r["prediction"], r["reference"]) for r in ours] == [
+        (r["id"], r["prediction"], r["reference"]) for r in theirs
+    ]
 
 
 def not_loaded(config):
     raise AssertionError("the model was loaded although the directory is held by another run")
 
 
-def test_a_second_run_into_a_held_directory_names_the_holder_and_a_killed_holder_leaves_no_lock(monkeypatch, dataset, tmp_path, whole):
+def test_a_second_run_into_a_held_directory_names_the_holder_and_a_killed_holder_leaves_no_lock(
+    monkeypatch, dataset, tmp_path, whole
+):
     out = tmp_path / "run"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from longsum.results.run_lock import run_lock\n"
-         "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(600)", str(out)],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from longsum.results.run_lock import run_lock\n"
+            "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(600)",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -330,7 +384,7 @@ def test_a_second_run_into_a_held_directory_names_the_holder_and_a_killed_holder
     assert (out / PREDICTIONS).read_bytes() == (whole / PREDICTIONS).read_bytes()
 
 
-FAILING_RANK = '''
+FAILING_RANK = """
 import os, sys, time
 from longsum.summarizers import seq2seq
 from longsum.cli import main
@@ -350,20 +404,48 @@ def failing(self, batch):
 seq2seq.Seq2SeqSummarizer.generate = failing
 sys.argv[0] = "longsum"
 main()
-'''
+"""
 
 
 @pytest.mark.slow
 def test_a_failing_process_stops_a_two_process_run_within_a_minute_and_resume_completes_it(examples, tmp_path):
-    common = ["eval", "--model", "builtin:tglobal", "--dataset", str(examples), "--max-length", "16", "--batch-size", "1",
-              "--max-input-tokens", "1024", "--bootstrap-samples", "50"]
-    one = subprocess.run([sys.executable, "-m", "longsum", *common, "--output-dir", str(tmp_path / "one")],
-                         capture_output=True, text=True, timeout=600)
+    common = [
+        "eval",
+        "--model",
+        "builtin:tglobal",
+        "--dataset",
+        str(examples),
+        "--max-length",
+        "16",
+        "--batch-size",
+        "1",
+        "--max-input-tokens",
+        "1024",
+        "--bootstrap-samples",
+        "50",
+    ]
+    one = subprocess.run(
+        [sys.executable, "-m", "longsum", *common, "--output-dir", str(tmp_path / "one")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert one.returncode == 0, one.stderr
     script = tmp_path / "failing_rank.py"
     script.write_text(FAILING_RANK, encoding="utf-8")
-    launch = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29531", str(script),
-              *common, "--output-dir", str(tmp_path / "two")]
+    launch = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        "29531",
+        str(script),
+        *common,
+        "--output-dir",
+        str(tmp_path / "two"),
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "FAILED_AT": str(tmp_path / "failed-at")}
     failed = subprocess.run(launch, capture_output=True, text=True, timeout=600, env=env)
     ended = time.time()
@@ -374,8 +456,11 @@ def test_a_failing_process_stops_a_two_process_run_within_a_minute_and_resume_co
     assert "generation failed on 1 document(s)" in failing and "RuntimeError: injected failure" in failing
     assert failing.endswith(f"the finished predictions are kept in {tmp_path / 'two'}: continue with --resume")
     # Rank 0 stops within a poll of the failure, or torchrun ends it first: either way it blames rank 1, once.
-    assert all(line == failing or line.startswith("error: rank 0 stopped because rank 1 failed: ") and line.count("--resume") == 1
-               for line in errors), errors
+    assert all(
+        line == failing
+        or (line.startswith("error: rank 0 stopped because rank 1 failed: ") and line.count("--resume") == 1)
+        for line in errors
+    ), errors
     kept = sum(lines(part) for part in (tmp_path / "two" / PARTS).glob("part-*.jsonl"))
     assert kept >= 1  # rank 1's first document at least
     env.pop("FAILED_AT")
@@ -386,7 +471,7 @@ def test_a_failing_process_stops_a_two_process_run_within_a_minute_and_resume_co
     assert metrics["rouge"] == json.loads((tmp_path / "one" / METRICS).read_text())["rouge"]
 
 
-HUGE_RECORD = '''
+HUGE_RECORD = """
 import json, resource, sys, time
 from longsum.config import BatchSettings, GenerationSettings, ModelSettings
 from longsum.summarizers.seq2seq import load_seq2seq
@@ -401,13 +486,17 @@ seconds = time.perf_counter() - start
 prefix = summarizer.loaded.tokenizer(text[:20_000], truncation=True, max_length=1024).input_ids
 grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
 print(json.dumps({"ids_match": ids == prefix, "length": length, "seconds": seconds, "grown_mb": grown}))
-'''
+"""
 
 
 @pytest.mark.slow
 def test_a_50_mb_record_is_tokenized_in_bounded_memory(examples, tiny_tglobal):
-    measured = subprocess.run([sys.executable, "-c", HUGE_RECORD, str(examples), str(tiny_tglobal)],
-                              capture_output=True, text=True, timeout=900)
+    measured = subprocess.run(
+        [sys.executable, "-c", HUGE_RECORD, str(examples), str(tiny_tglobal)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert measured.returncode == 0, measured.stderr[-3000:]
     figures = json.loads(measured.stdout.strip().splitlines()[-1])
     assert figures["ids_match"] and figures["length"] > 5_000_000

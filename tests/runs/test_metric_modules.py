@@ -12,8 +12,21 @@ runner = CliRunner()
 
 def test_eval_with_a_local_metric_module(examples, metric_module, tmp_path):
     out = tmp_path / "run"
-    args = ["eval", "--model", "lead-3", "--dataset", str(examples), "--bootstrap-samples", "50",
-            "--metric", str(metric_module), "--output-dir", str(out), "--report", str(tmp_path / "r.html")]
+    args = [
+        "eval",
+        "--model",
+        "lead-3",
+        "--dataset",
+        str(examples),
+        "--bootstrap-samples",
+        "50",
+        "--metric",
+        str(metric_module),
+        "--output-dir",
+        str(out),
+        "--report",
+        str(tmp_path / "r.html"),
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "evaluate metrics" in result.stdout and "word_overlap" in result.stdout
@@ -27,16 +40,33 @@ def test_eval_with_a_local_metric_module(examples, metric_module, tmp_path):
     html = (tmp_path / "r.html").read_text()
     assert 'id="evaluate-metrics"' in html and "per_document" in html
     # score reads the same predictions and gives the same metric.
-    scored = runner.invoke(app, ["score", str(out), "--json", "--bootstrap-samples", "50", "--metric", str(metric_module)])
+    scored = runner.invoke(
+        app, ["score", str(out), "--json", "--bootstrap-samples", "50", "--metric", str(metric_module)]
+    )
     assert scored.exit_code == 0, scored.output
     assert json.loads(scored.stdout)["evaluate"]["word_overlap"]["results"] == entry["results"]
 
 
 def test_a_metric_that_fails_to_compute_warns_and_keeps_rouge(examples, failing_metric_module, metric_module, tmp_path):
     out = tmp_path / "run"
-    result = runner.invoke(app, ["eval", "--model", "lead-3", "--dataset", str(examples), "--bootstrap-samples", "20",
-                                 "--metric", str(failing_metric_module), "--metric", str(metric_module),
-                                 "--output-dir", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            "--model",
+            "lead-3",
+            "--dataset",
+            str(examples),
+            "--bootstrap-samples",
+            "20",
+            "--metric",
+            str(failing_metric_module),
+            "--metric",
+            str(metric_module),
+            "--output-dir",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "warning: --metric" in result.stderr and "RuntimeError: no GPU for this metric" in result.stderr
     metrics = json.loads((out / "metrics.json").read_text())
@@ -49,8 +79,9 @@ def test_a_metric_that_cannot_load_stops_before_the_model(examples, tmp_path):
     broken = tmp_path / "broken.py"
     broken.write_text("import nowhere_to_be_found\n", encoding="utf-8")
     # The model path does not exist either: the metric's error comes first, so nothing was loaded.
-    result = runner.invoke(app, ["eval", "--model", str(tmp_path / "no-checkpoint"), "--dataset", str(examples),
-                                 "--metric", str(broken)])
+    result = runner.invoke(
+        app, ["eval", "--model", str(tmp_path / "no-checkpoint"), "--dataset", str(examples), "--metric", str(broken)]
+    )
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"error: --metric {broken} could not be loaded")
 

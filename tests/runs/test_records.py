@@ -1,11 +1,11 @@
 import pytest
 
 from longsum.engine.batching import Item
-from longsum.summarizers.protocol import Output
 from longsum.engine.timing import PhaseTimes
 from longsum.results.storage import PredictionLog, read_predictions
 from longsum.runs.records import BackgroundRecords
 from longsum.sources.documents import Document
+from longsum.summarizers.protocol import Output
 
 
 def finished(*ids):
@@ -31,7 +31,6 @@ def test_records_are_written_in_order_with_their_statistics(tmp_path):
 def test_a_failure_on_the_worker_reaches_the_caller(tmp_path):
     log = PredictionLog(tmp_path / "p.jsonl")
     broken = [(Item(Document(0, "x", None, None), [5], 1), Output("a", 1))]  # type: ignore[arg-type]
-    with pytest.raises((TypeError, AttributeError)):
-        with BackgroundRecords(log, "newline", PhaseTimes()) as records:
-            records.submit(broken)
+    with pytest.raises((TypeError, AttributeError)), BackgroundRecords(log, "newline", PhaseTimes()) as records:
+        records.submit(broken)
     log.close()

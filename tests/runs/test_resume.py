@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fakes import EchoSummarizer
@@ -56,7 +57,11 @@ def test_merge_puts_the_ordered_ids_first_and_keeps_every_other_record(tmp_path)
     second.append([record(2), record(4)])
     first.close()
     second.close()
-    kept = merge_predictions([tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "missing.jsonl"], ["d1", "d2", "d3"], tmp_path / "out.jsonl")
+    kept = merge_predictions(
+        [tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "missing.jsonl"],
+        ["d1", "d2", "d3"],
+        tmp_path / "out.jsonl",
+    )
     assert read_predictions(tmp_path / "out.jsonl") == [record(1), record(2), record(3), record(4)]
     assert kept == 1 and not (tmp_path / "out.jsonl.tmp").exists()
 
@@ -64,7 +69,10 @@ def test_merge_puts_the_ordered_ids_first_and_keeps_every_other_record(tmp_path)
 @pytest.fixture
 def dataset(tmp_path):
     path = tmp_path / "docs.jsonl"
-    rows = [{"id": f"d{i}", "article": f"text {i} " + "word " * (5 + 13 * i % 40), "abstract": f"text {i} word"} for i in range(12)]
+    rows = [
+        {"id": f"d{i}", "article": f"text {i} " + "word " * (5 + 13 * i % 40), "abstract": f"text {i} word"}
+        for i in range(12)
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
 
@@ -120,7 +128,7 @@ def test_resume_with_a_larger_limit_extends_the_run(dataset, tmp_path):
 def test_resume_with_other_generation_settings_is_refused_unless_forced(dataset, tmp_path):
     evaluate(config_for(dataset), output_dir=tmp_path / "run", summarizer=EchoSummarizer())
     changed = config_for(dataset, batching=BatchSettings(max_input_tokens=999))
-    with pytest.raises(LongsumError, match="cannot resume .*max_input_tokens differ"):
+    with pytest.raises(LongsumError, match=r"cannot resume .*max_input_tokens differ"):
         evaluate(changed, output_dir=tmp_path / "run", summarizer=EchoSummarizer(), resume=True)
     evaluate(changed, output_dir=tmp_path / "run", summarizer=EchoSummarizer(), resume=True, force=True)
 
@@ -138,9 +146,27 @@ def test_resume_needs_an_output_dir(dataset):
 
 
 def eval_command(examples, out, *extra):
-    return [sys.executable, "-m", "longsum", "eval", "--model", "builtin:tglobal", "--dataset", str(examples),
-            "--output-dir", str(out), "--batch-size", "1", "--max-length", "24", "--max-input-tokens", "1024",
-            "--bootstrap-samples", "50", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "longsum",
+        "eval",
+        "--model",
+        "builtin:tglobal",
+        "--dataset",
+        str(examples),
+        "--output-dir",
+        str(out),
+        "--batch-size",
+        "1",
+        "--max-length",
+        "24",
+        "--max-input-tokens",
+        "1024",
+        "--bootstrap-samples",
+        "50",
+        *extra,
+    ]
 
 
 def start_and_stop_after_two_batches(command, sig):
@@ -148,7 +174,7 @@ def start_and_stop_after_two_batches(command, sig):
     predictions = os.path.join(command[command.index("--output-dir") + 1], PREDICTIONS)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and process.poll() is None:
-        if os.path.exists(predictions) and open(predictions, encoding="utf-8").read().count("\n") >= 2:
+        if os.path.exists(predictions) and Path(predictions).read_text(encoding="utf-8").count("\n") >= 2:
             break
         time.sleep(0.05)
     assert process.poll() is None, "the run ended before it could be stopped"
@@ -165,7 +191,9 @@ def test_sigkill_mid_run_then_resume_matches_an_uninterrupted_run(examples, tmp_
     assert code == -signal.SIGKILL
     kept = (tmp_path / "cut" / PREDICTIONS).read_text(encoding="utf-8").count("\n")
     assert 2 <= kept < 8
-    resumed = subprocess.run(eval_command(examples, tmp_path / "cut", "--resume"), capture_output=True, text=True, timeout=600)
+    resumed = subprocess.run(
+        eval_command(examples, tmp_path / "cut", "--resume"), capture_output=True, text=True, timeout=600
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert (tmp_path / "cut" / PREDICTIONS).read_bytes() == (tmp_path / "whole" / PREDICTIONS).read_bytes()
     cut = json.loads((tmp_path / "cut" / METRICS).read_text())

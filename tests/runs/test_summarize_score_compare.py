@@ -52,7 +52,8 @@ def test_summarize_several_files_heads_each_summary_with_its_name(documents):
 
 def test_summarize_json_stdin_pdf_and_truncation_warning(documents):
     result = runner.invoke(
-        app, ["summarize", *FAST, "--json", str(documents / "a.txt"), "-", str(documents / "c.pdf")],
+        app,
+        ["summarize", *FAST, "--json", str(documents / "a.txt"), "-", str(documents / "c.pdf")],
         input="a short note from stdin about kidney function.",
     )
     assert result.exit_code == 0, result.output
@@ -96,8 +97,21 @@ def test_summarize_errors(documents, make, message):
 @pytest.fixture
 def two_runs(examples, tmp_path):
     for name, beams in (("a", "1"), ("b", "2")):
-        result = runner.invoke(app, ["eval", *FAST, "--dataset", str(examples), "--num-beams", beams,
-                                     "--bootstrap-samples", "200", "--output-dir", str(tmp_path / name)])
+        result = runner.invoke(
+            app,
+            [
+                "eval",
+                *FAST,
+                "--dataset",
+                str(examples),
+                "--num-beams",
+                beams,
+                "--bootstrap-samples",
+                "200",
+                "--output-dir",
+                str(tmp_path / name),
+            ],
+        )
         assert result.exit_code == 0, result.output
     return tmp_path / "a", tmp_path / "b"
 
@@ -138,7 +152,9 @@ def test_score_other_jsonl_field_names(tmp_path):
 def test_score_errors(tmp_path, files, message):
     for name, content in files.items():
         (tmp_path / name).write_text(content, encoding="utf-8")
-    args = [str(tmp_path / ("p.txt" if "p.txt" in files else "p.jsonl"))] + ([str(tmp_path / "r.txt")] if "r.txt" in files else [])
+    args = [str(tmp_path / ("p.txt" if "p.txt" in files else "p.jsonl"))] + (
+        [str(tmp_path / "r.txt")] if "r.txt" in files else []
+    )
     result = runner.invoke(app, ["score", *args])
     assert result.exit_code == 2 and message in result.stderr
 

@@ -24,8 +24,21 @@ def runs(tmp_path_factory, request):
     made = []
     for name, extra in (("lead-1", []), ("lead-3", []), ("lead-3-stem", ["--use-stemmer"])):
         model = name.removesuffix("-stem")
-        result = runner.invoke(app, ["eval", "--model", model, "--dataset", str(examples), "--bootstrap-samples", "100",
-                                     "--output-dir", str(root / name), *extra])
+        result = runner.invoke(
+            app,
+            [
+                "eval",
+                "--model",
+                model,
+                "--dataset",
+                str(examples),
+                "--bootstrap-samples",
+                "100",
+                "--output-dir",
+                str(root / name),
+                *extra,
+            ],
+        )
         assert result.exit_code == 0, result.output
         made.append(root / name)
     return made
@@ -57,7 +70,9 @@ def test_runs_that_differ_in_more_than_the_model_are_flagged(runs):
     assert table["rows"][2]["differs_from_baseline"] == ["stem"]
     markdown = runner.invoke(app, ["table", *map(str, runs), "--format", "markdown", "--samples", "50"]).stdout
     assert "| lead-3-stem† |" in markdown
-    assert "† lead-3-stem: its signature differs from the baseline's in stem; its numbers are not comparable." in markdown
+    assert (
+        "† lead-3-stem: its signature differs from the baseline's in stem; its numbers are not comparable." in markdown
+    )
 
 
 def test_signature_differences_ignore_the_system():
@@ -95,5 +110,5 @@ def test_bad_options_are_one_line(runs, args, message):
 
 
 def test_a_folder_without_metrics_is_refused(tmp_path):
-    with pytest.raises(LongsumError, match="no metrics.json here"):
+    with pytest.raises(LongsumError, match=r"no metrics.json here"):
         build_table([tmp_path], ScoreSettings())

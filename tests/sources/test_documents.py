@@ -71,7 +71,13 @@ def test_folder_of_text_files_with_optional_summaries(tmp_path):
 
 @pytest.mark.parametrize(
     "text, summary",
-    [("article", "abstract"), ("document", "summary"), ("text", "summary"), ("body", "summary"), ("Article", "Highlights")],
+    [
+        ("article", "abstract"),
+        ("document", "summary"),
+        ("text", "summary"),
+        ("body", "summary"),
+        ("Article", "Highlights"),
+    ],
 )
 def test_columns_are_detected(text, summary):
     columns = detect_columns([summary, text, "other"], DataSettings())
@@ -91,7 +97,7 @@ def test_missing_named_column_lists_what_exists(jsonl):
 
 def test_no_detectable_text_column(tmp_path):
     path = write_jsonl(tmp_path / "d.jsonl", [{"foo": "x", "summary": "y"}])
-    with pytest.raises(LongsumError, match="no text column found.*foo, summary"):
+    with pytest.raises(LongsumError, match=r"no text column found.*foo, summary"):
         read(path)
 
 
@@ -116,7 +122,7 @@ def test_malformed_line_is_reported_by_number(tmp_path):
 
 def test_duplicate_ids_are_refused(tmp_path):
     path = write_jsonl(tmp_path / "d.jsonl", [ROWS[0], ROWS[0]])
-    with pytest.raises(LongsumError, match="duplicate id 'a'.*--id-column"):
+    with pytest.raises(LongsumError, match=r"duplicate id 'a'.*--id-column"):
         read(path)
 
 

@@ -30,11 +30,13 @@ configs:
 def write_hub_folder(root, shards, rows, card=CARD, words_per_document=400):
     """Parquet shards of ``rows`` records each under data/, with a dataset card declaring two splits."""
     (root / "data").mkdir(parents=True)
-    words = "the mice were fed a diet rich in fat and their livers grew".split()
+    words = ["the", "mice", "were", "fed", "a", "diet", "rich", "in", "fat", "and", "their", "livers", "grew"]
     for split in ("test", "validation"):
         for shard in range(shards):
             ids = [f"{split}-{shard}-{i}" for i in range(rows)]
-            articles = [" ".join(words[(i + k) % len(words)] for k in range(words_per_document)) + "." for i in range(rows)]
+            articles = [
+                " ".join(words[(i + k) % len(words)] for k in range(words_per_document)) + "." for i in range(rows)
+            ]
             table = pa.table({"paper_id": ids, "article": articles, "abstract": [f"summary {i}." for i in ids]})
             pq.write_table(table, root / "data" / f"{split}-{shard:05d}-of-{shards:05d}.parquet")
     if card is not None:
@@ -98,8 +100,9 @@ def test_memory_stays_flat_as_the_dataset_grows(tmp_path):
     large = write_hub_folder(tmp_path / "large", 9, 100, words_per_document=4000)
     # Measured in a fresh interpreter: inside the suite, what earlier tests left in memory made the peak
     # of the larger folder swing by megabytes from one ordering of the tests to another.
-    done = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(small), str(large)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT, str(small), str(large)], capture_output=True, text=True, check=True
+    )
     (small_count, small_peak), (large_count, large_peak) = json.loads(done.stdout.splitlines()[-1])
     assert (small_count, large_count) == (100, 900)
     # Only the ids seen (kept to refuse duplicates) grow with the dataset: well under 1 MB here.
@@ -108,8 +111,21 @@ def test_memory_stays_flat_as_the_dataset_grows(tmp_path):
 
 def test_eval_reads_a_hub_folder_with_split(tmp_path):
     folder = write_hub_folder(tmp_path / "bench", 2, 3)
-    result = CliRunner().invoke(app, ["eval", "--model", "lead-1", "--dataset", str(folder), "--split", "validation",
-                                      "--bootstrap-samples", "20", "--json"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "--model",
+            "lead-1",
+            "--dataset",
+            str(folder),
+            "--split",
+            "validation",
+            "--bootstrap-samples",
+            "20",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
     assert metrics["documents"] == 6 and metrics["config"]["data"]["split"] == "validation"

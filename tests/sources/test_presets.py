@@ -47,7 +47,12 @@ def test_a_preset_streams_its_hub_dataset_with_its_revision(monkeypatch):
     monkeypatch.setattr(documents, "stream_dataset", fake_stream)
     monkeypatch.setattr("longsum.sources.hub.require_hub", lambda *a: None)
     docs = list(iter_documents(DataSettings(dataset="multinews", split=None)))
-    assert seen == {"path": "alexfabbri/multi_news", "config": "default", "split": "test", "revision": "refs/convert/parquet"}
+    assert seen == {
+        "path": "alexfabbri/multi_news",
+        "config": "default",
+        "split": "test",
+        "revision": "refs/convert/parquet",
+    }
     assert (docs[0].text, docs[0].reference) == ("news text.", "news.")
 
 
@@ -63,4 +68,6 @@ def test_datasets_command_lists_them():
 def test_a_preset_offline_is_one_line():
     result = CliRunner().invoke(app, ["eval", "--model", "lead-3", "--dataset", "pubmed"])
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: cannot reach the Hugging Face Hub to fetch dataset 'ccdv/pubmed-summarization'")
+    assert result.stderr.startswith(
+        "error: cannot reach the Hugging Face Hub to fetch dataset 'ccdv/pubmed-summarization'"
+    )

@@ -5,17 +5,17 @@ import json
 import pytest
 
 from longsum.config import DataSettings, EvalConfig, ModelSettings, ScoreSettings
+from longsum.engine.batching import Batch, Item
+from longsum.errors import LongsumError
+from longsum.results.storage import PREDICTIONS, read_predictions
+from longsum.runs.evaluation import evaluate
+from longsum.sources.documents import Document
 from longsum.summarizers.baselines import (
     LeadSummarizer,
     OracleSummarizer,
     is_baseline,
     load_baseline,
 )
-from longsum.engine.batching import Batch, Item
-from longsum.errors import LongsumError
-from longsum.results.storage import PREDICTIONS, read_predictions
-from longsum.runs.evaluation import evaluate
-from longsum.sources.documents import Document
 
 ARTICLE = (
     "Malaria remains a leading cause of death. We sampled 400 children in two districts. "
@@ -31,8 +31,16 @@ def summarize(summarizer, text, reference=None):
 
 @pytest.mark.parametrize(
     "name, expected",
-    [("lead-3", True), ("lead-12", True), ("oracle", True), ("lead-", False), ("lead-x", False),
-     ("builtin:tglobal", False), ("google/long-t5-tglobal-base", False), ("oracle-2", False)],
+    [
+        ("lead-3", True),
+        ("lead-12", True),
+        ("oracle", True),
+        ("lead-", False),
+        ("lead-x", False),
+        ("builtin:tglobal", False),
+        ("google/long-t5-tglobal-base", False),
+        ("oracle-2", False),
+    ],
 )
 def test_baseline_names(name, expected):
     assert is_baseline(name) is expected
@@ -40,7 +48,8 @@ def test_baseline_names(name, expected):
 
 def test_lead_k_takes_the_first_k_sentences():
     assert summarize(LeadSummarizer(2), ARTICLE).splitlines() == [
-        "Malaria remains a leading cause of death.", "We sampled 400 children in two districts.",
+        "Malaria remains a leading cause of death.",
+        "We sampled 400 children in two districts.",
     ]
     assert len(summarize(LeadSummarizer(50), ARTICLE).splitlines()) == 5
 
@@ -53,7 +62,8 @@ def test_lead_zero_is_refused():
 def test_oracle_picks_the_sentences_the_reference_paraphrases():
     reference = "Bed net use halved infection. Older children were infected less often."
     assert summarize(OracleSummarizer(), ARTICLE, reference).splitlines() == [
-        "Bed net use halved the infection rate.", "Older children were infected less often.",
+        "Bed net use halved the infection rate.",
+        "Older children were infected less often.",
     ]
 
 
@@ -62,8 +72,11 @@ def test_oracle_without_a_reference_selects_nothing():
 
 
 def test_baselines_run_through_the_whole_pipeline(examples, tmp_path):
-    config = EvalConfig(model=ModelSettings(model="lead-3"), data=DataSettings(dataset=str(examples), limit=4),
-                        scoring=ScoreSettings(bootstrap_samples=50))
+    config = EvalConfig(
+        model=ModelSettings(model="lead-3"),
+        data=DataSettings(dataset=str(examples), limit=4),
+        scoring=ScoreSettings(bootstrap_samples=50),
+    )
     evaluate(config, output_dir=tmp_path)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["signature"].startswith("model:lead-3|")
@@ -77,8 +90,11 @@ def test_baselines_run_through_the_whole_pipeline(examples, tmp_path):
 @pytest.mark.slow
 def test_lead_3_and_the_oracle_on_real_pubmed_articles(pubmed_sample, tmp_path):
     def rouge(model):
-        config = EvalConfig(model=ModelSettings(model=model), data=DataSettings(dataset=str(pubmed_sample), limit=24),
-                            scoring=ScoreSettings(bootstrap_samples=100))
+        config = EvalConfig(
+            model=ModelSettings(model=model),
+            data=DataSettings(dataset=str(pubmed_sample), limit=24),
+            scoring=ScoreSettings(bootstrap_samples=100),
+        )
         return {t: a.f for t, a in evaluate(config).rouge.items()}
 
     lead, oracle = rouge("lead-3"), rouge("oracle")

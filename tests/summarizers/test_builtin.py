@@ -26,11 +26,17 @@ def test_builtin_loads_through_from_pretrained_with_a_sentencepiece_tokenizer():
 
 
 def test_every_family_has_a_builtin_that_loads_as_that_family():
-    from longsum.summarizers.builtin import builtin_names
     from longsum.engine.families import family_for
+    from longsum.summarizers.builtin import builtin_names
 
     assert builtin_names() == [
-        "builtin", "builtin:tglobal", "builtin:local", "builtin:bart", "builtin:bigbird-pegasus", "builtin:led", "builtin:pegasus",
+        "builtin",
+        "builtin:tglobal",
+        "builtin:local",
+        "builtin:bart",
+        "builtin:bigbird-pegasus",
+        "builtin:led",
+        "builtin:pegasus",
         "builtin:pegasus-x",
     ]
     loaded = load_checkpoint(ModelSettings(model="builtin:pegasus-x"))

@@ -37,5 +37,14 @@ def test_a_baseline_is_not_a_checkpoint():
 
 def test_the_help_lists_every_kind_with_its_names():
     text = model_help()
-    for form in ("lead-K", "oracle", "builtin,", "builtin:tglobal", "builtin:pegasus-x", "shape:base", "shape:large-local", "hub id"):
+    for form in (
+        "lead-K",
+        "oracle",
+        "builtin,",
+        "builtin:tglobal",
+        "builtin:pegasus-x",
+        "shape:base",
+        "shape:large-local",
+        "hub id",
+    ):
         assert form in text

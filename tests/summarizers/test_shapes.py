@@ -1,7 +1,14 @@
 import pytest
 
-from longsum.summarizers.shapes import SHAPES, Shape, build_shape_longt5, describe_shape, parse_shape_model, shape_model_name
 from longsum.errors import LongsumError
+from longsum.summarizers.shapes import (
+    SHAPES,
+    Shape,
+    build_shape_longt5,
+    describe_shape,
+    parse_shape_model,
+    shape_model_name,
+)
 
 
 @pytest.mark.parametrize(

@@ -5,16 +5,28 @@ it below; any ``model_type`` no family claims runs as the generic family (stock 
 """
 
 from longsum.engine.families import (
-           bart,
-           bigbird_pegasus,
-           generic,
-           led,
-           longt5,
-           pegasus,
-           pegasus_x,
+    bart,
+    bigbird_pegasus,
+    generic,
+    led,
+    longt5,
+    pegasus,
+    pegasus_x,
 )
 from longsum.engine.families.base import DEFAULT_INPUT_LIMIT, FAMILIES, Family, FastPath, family_for, input_limit
 
-__all__ = ["DEFAULT_INPUT_LIMIT", "FAMILIES", "Family", "FastPath", "bart", "bigbird_pegasus", "family_for",
-           "generic", "input_limit", "led", "longt5", "pegasus",
-           "pegasus_x"]
+__all__ = [
+    "DEFAULT_INPUT_LIMIT",
+    "FAMILIES",
+    "Family",
+    "FastPath",
+    "bart",
+    "bigbird_pegasus",
+    "family_for",
+    "generic",
+    "input_limit",
+    "led",
+    "longt5",
+    "pegasus",
+    "pegasus_x",
+]

@@ -13,7 +13,12 @@ MODEL_CLASSES = ("BartForConditionalGeneration",)
 
 
 def _beam_shared_cross_attention(
-    attention: Any, hidden_states: Any, key_value_states: Any = None, cache: Any = None, attention_mask: Any = None, **kwargs: Any
+    attention: Any,
+    hidden_states: Any,
+    key_value_states: Any = None,
+    cache: Any = None,
+    attention_mask: Any = None,
+    **kwargs: Any,
 ) -> tuple[Any, Any]:
     """BART-style attention's forward for cross-attention, one key/value row per input shared by its beams.
 
@@ -28,10 +33,17 @@ def _beam_shared_cross_attention(
     beams = getattr(cache, "beams", 0)
     if key_value_states is None or beams < 2 or kwargs.get("output_attentions"):
         return type(attention).forward(
-            attention, hidden_states, key_value_states=key_value_states, cache=cache, attention_mask=attention_mask, **kwargs
+            attention,
+            hidden_states,
+            key_value_states=key_value_states,
+            cache=cache,
+            attention_mask=attention_mask,
+            **kwargs,
         )
     projections = (attention.k_proj, attention.v_proj)
-    keys, values = shared_cross_keys_values(cache, attention.layer_idx, key_value_states, beams, projections, attention.num_heads)
+    keys, values = shared_cross_keys_values(
+        cache, attention.layer_idx, key_value_states, beams, projections, attention.num_heads
+    )
     rows, steps = hidden_states.shape[:2]
     inputs = rows // beams
     query = attention.q_proj(hidden_states).view(inputs, beams * steps, -1, attention.head_dim).transpose(1, 2)
@@ -45,8 +57,11 @@ def _beam_shared_cross_attention(
     return attention.out_proj(out.reshape(rows, steps, -1).contiguous()), None
 
 
-def beam_shared_cross_attention(model_classes: tuple[str, ...], forward: Callable[..., Any] = _beam_shared_cross_attention) -> FastPath:
-    """The beam-shared cross-attention path for BART-style decoders (``decoder.layers[i].encoder_attn``) of ``model_classes``.
+def beam_shared_cross_attention(
+    model_classes: tuple[str, ...], forward: Callable[..., Any] = _beam_shared_cross_attention
+) -> FastPath:
+    """The beam-shared cross-attention path for BART-style decoders (``decoder.layers[i].encoder_attn``) of
+    ``model_classes``.
 
     ``forward`` replaces each ``encoder_attn``'s forward: BART's by default.
     """
@@ -74,6 +89,7 @@ class Bart(Family):
         from transformers import BartConfig, BartForConditionalGeneration
 
         config = BartConfig(
-            max_position_embeddings=1024, **tiny_config(tokenizer),
+            max_position_embeddings=1024,
+            **tiny_config(tokenizer),
         )
         return BartForConditionalGeneration(config)

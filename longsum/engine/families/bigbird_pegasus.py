@@ -36,6 +36,10 @@ class BigBirdPegasus(Family):
         )
 
         config = BigBirdPegasusConfig(
-            max_position_embeddings=4096, attention_type="block_sparse", block_size=16, num_random_blocks=2, **tiny_config(tokenizer),
+            max_position_embeddings=4096,
+            attention_type="block_sparse",
+            block_size=16,
+            num_random_blocks=2,
+            **tiny_config(tokenizer),
         )
         return BigBirdPegasusForConditionalGeneration(config)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-def shared_cross_keys_values(cache: Any, layer: int, key_value_states: Any, beams: int, projections: tuple[Any, Any], heads: int) -> tuple[Any, Any]:
+
+def shared_cross_keys_values(
+    cache: Any, layer: int, key_value_states: Any, beams: int, projections: tuple[Any, Any], heads: int
+) -> tuple[Any, Any]:
     """Cross-attention keys and values of decoder layer ``layer``, (inputs, heads, keys, dim), one row per input.
 
     Read from the beam-shared cache after the first step; on the first, the key and value ``projections`` of each
@@ -16,7 +19,9 @@ def shared_cross_keys_values(cache: Any, layer: int, key_value_states: Any, beam
         return stored.layers[layer].keys, stored.layers[layer].values
     # transformers repeats each input's encoder outputs once per beam; every beams-th row is the input.
     shared = key_value_states[::beams]
-    keys, values = (proj(shared).view(shared.shape[0], shared.shape[1], heads, -1).transpose(1, 2) for proj in projections)
+    keys, values = (
+        proj(shared).view(shared.shape[0], shared.shape[1], heads, -1).transpose(1, 2) for proj in projections
+    )
     keys, values = stored.update(keys, values, layer)
     cache.is_updated[layer] = True
     return keys, values

@@ -28,11 +28,17 @@ def _beam_shared_cross_attention(
     beams = getattr(cache, "beams", 0)
     if key_value_states is None or beams < 2 or output_attentions:
         return type(attention).forward(
-            attention, hidden_states, key_value_states=key_value_states, cache=cache,
-            attention_mask=attention_mask, output_attentions=output_attentions,
+            attention,
+            hidden_states,
+            key_value_states=key_value_states,
+            cache=cache,
+            attention_mask=attention_mask,
+            output_attentions=output_attentions,
         )
     heads, dim = attention.num_heads, attention.head_dim
-    keys, values = shared_cross_keys_values(cache, attention.layer_idx, key_value_states, beams, (attention.k_proj, attention.v_proj), heads)
+    keys, values = shared_cross_keys_values(
+        cache, attention.layer_idx, key_value_states, beams, (attention.k_proj, attention.v_proj), heads
+    )
     rows, steps, width = hidden_states.shape
     inputs = rows // beams
     query = (attention.q_proj(hidden_states) * attention.scaling).view(inputs, beams, steps, heads, dim).transpose(2, 3)
@@ -70,6 +76,9 @@ class LED(Family):
         from transformers import LEDConfig, LEDForConditionalGeneration
 
         config = LEDConfig(
-            attention_window=16, max_encoder_position_embeddings=16384, max_decoder_position_embeddings=1024, **tiny_config(tokenizer),
+            attention_window=16,
+            max_encoder_position_embeddings=16384,
+            max_decoder_position_embeddings=1024,
+            **tiny_config(tokenizer),
         )
         return LEDForConditionalGeneration(config)

@@ -28,12 +28,25 @@ def _beam_shared_cross_attention(
     import torch
 
     beams = getattr(cache, "beams", 0)
-    if key_value_states is None or beams < 2 or kwargs.get("output_attentions") or attention.has_relative_attention_bias:
+    if (
+        key_value_states is None
+        or beams < 2
+        or kwargs.get("output_attentions")
+        or attention.has_relative_attention_bias
+    ):
         return type(attention).forward(
-            attention, hidden_states, mask=mask, key_value_states=key_value_states, position_bias=position_bias, cache=cache, **kwargs
+            attention,
+            hidden_states,
+            mask=mask,
+            key_value_states=key_value_states,
+            position_bias=position_bias,
+            cache=cache,
+            **kwargs,
         )
     heads, dim = attention.n_heads, attention.key_value_proj_dim
-    keys, values = shared_cross_keys_values(cache, attention.layer_idx, key_value_states, beams, (attention.k, attention.v), heads)
+    keys, values = shared_cross_keys_values(
+        cache, attention.layer_idx, key_value_states, beams, (attention.k, attention.v), heads
+    )
     rows, steps = hidden_states.shape[:2]
     inputs = rows // beams
     query = attention.q(hidden_states).view(inputs, beams, steps, heads, dim).transpose(2, 3)
@@ -173,7 +186,8 @@ def _local_forward(
 
 
 def _project(attention: Any, states: Any) -> tuple[Any, Any, Any]:
-    """Queries, keys and values of ``states`` as (batch, blocks, block_len, heads, dim), keys and values 3 blocks wide."""
+    """Queries, keys and values of ``states`` as (batch, blocks, block_len, heads, dim); keys and values are 3
+    blocks wide."""
     from transformers.models.longt5.modeling_longt5 import (
         _concatenate_3_blocks,
         _split_into_blocks,
@@ -210,7 +224,9 @@ def _transient_global_forward(
         mask = torch.ones(batch, length, device=hidden_states.device)
     block_ids, segment_ids = _make_global_fixed_block_ids(mask, attention.global_block_size)
     globals_count = segment_ids.shape[-1]
-    global_inputs = attention.global_input_layer_norm(_create_global_aggregates(hidden_states, block_ids, globals_count))
+    global_inputs = attention.global_input_layer_norm(
+        _create_global_aggregates(hidden_states, block_ids, globals_count)
+    )
     query, key, value = _project(attention, hidden_states)
     blocks = query.shape[1]
 
@@ -238,7 +254,9 @@ def _transient_global_bias(attention: Any, mask: Any, block_ids: Any, segment_id
 
     batch, length = mask.shape
     block_len, globals_count = attention.block_len, segment_ids.shape[-1]
-    bias = torch.empty(batch, blocks, attention.n_heads, block_len, 3 * block_len + globals_count, dtype=dtype, device=mask.device)
+    bias = torch.empty(
+        batch, blocks, attention.n_heads, block_len, 3 * block_len + globals_count, dtype=dtype, device=mask.device
+    )
     local_mask = torch.where(_get_local_attention_mask(mask, block_len, mask.device) > 0, 0.0, -1e10).transpose(1, 2)
     bias[..., : 3 * block_len] = attention.compute_bias(block_len) + local_mask
     table = _side_bias_table(attention, globals_count, block_ids.device).to(dtype)
@@ -267,7 +285,11 @@ def _instances(class_name: str, forward: Any) -> Any:
 
 def _cross_attentions(model: Any) -> list[tuple[Any, Any]]:
     # Picked by instance: the decoder's self-attention has the same class.
-    return [(block.layer[1].EncDecAttention, _beam_shared_cross_attention) for block in model.get_decoder().block if len(block.layer) == 3]
+    return [
+        (block.layer[1].EncDecAttention, _beam_shared_cross_attention)
+        for block in model.get_decoder().block
+        if len(block.layer) == 3
+    ]
 
 
 def _is_fp16(model: Any) -> bool:
@@ -294,8 +316,11 @@ class LongT5(Family):
             FastPath("beam-shared-cross-attention", MODEL_CLASSES, _cross_attentions, beam_cache=True),
             FastPath("chunked-local-attention", MODEL_CLASSES, _instances("LongT5LocalAttention", _local_forward)),
             FastPath(
-                "chunked-transient-global-attention", MODEL_CLASSES,
+                "chunked-transient-global-attention",
+                MODEL_CLASSES,
                 _instances("LongT5TransientGlobalAttention", _transient_global_forward),
             ),
-            FastPath("sync-free-fp16-clamp", MODEL_CLASSES, _instances("LongT5Block", _sync_free_block_forward), _is_fp16),
+            FastPath(
+                "sync-free-fp16-clamp", MODEL_CLASSES, _instances("LongT5Block", _sync_free_block_forward), _is_fp16
+            ),
         )

@@ -26,6 +26,10 @@ class PegasusX(Family):
         from transformers import PegasusXConfig, PegasusXForConditionalGeneration
 
         config = PegasusXConfig(
-            max_position_embeddings=16384, block_size=16, num_global_tokens=4, stagger_local_blocks=True, **tiny_config(tokenizer),
+            max_position_embeddings=16384,
+            block_size=16,
+            num_global_tokens=4,
+            stagger_local_blocks=True,
+            **tiny_config(tokenizer),
         )
         return PegasusXForConditionalGeneration(config)

@@ -1,4 +1,5 @@
-"""The tiny random checkpoints' shared config: the widths, special ids and init scale every tiny BART-style model uses."""
+"""The shared config of the tiny random checkpoints: widths, special ids and the init scale of every tiny
+BART-style model."""
 
 from __future__ import annotations
 
@@ -10,11 +11,19 @@ TINY_INIT_STD = 0.5
 
 
 def tiny_config(tokenizer: Any) -> dict[str, Any]:
-    """Config arguments every tiny BART-style model shares: 2+2 layers 64 wide, ``tokenizer``'s ids, ``TINY_INIT_STD``."""
+    """Config arguments every tiny BART-style model shares: 2+2 layers 64 wide, ``tokenizer``'s ids and
+    ``TINY_INIT_STD``."""
     return {
-        "vocab_size": len(tokenizer), "d_model": 64, "encoder_layers": 2, "decoder_layers": 2,
-        "encoder_attention_heads": 2, "decoder_attention_heads": 2, "encoder_ffn_dim": 128, "decoder_ffn_dim": 128,
-        **special_ids(tokenizer), "init_std": TINY_INIT_STD,
+        "vocab_size": len(tokenizer),
+        "d_model": 64,
+        "encoder_layers": 2,
+        "decoder_layers": 2,
+        "encoder_attention_heads": 2,
+        "decoder_attention_heads": 2,
+        "encoder_ffn_dim": 128,
+        "decoder_ffn_dim": 128,
+        **special_ids(tokenizer),
+        "init_std": TINY_INIT_STD,
     }
 
 

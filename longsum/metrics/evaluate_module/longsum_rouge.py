@@ -6,6 +6,8 @@ rouge aggregates with an unseeded bootstrap median and splits no sentences.) Thi
 that ``evaluate`` copies and imports; it is not part of longsum's import graph.
 """
 
+from typing import Any
+
 import datasets
 import evaluate
 
@@ -33,7 +35,7 @@ Returns:
 class LongsumRouge(evaluate.Metric):
     """longsum's ROUGE."""
 
-    def _info(self):
+    def _info(self) -> evaluate.MetricInfo:
         return evaluate.MetricInfo(
             description=_DESCRIPTION,
             citation="Lin, ROUGE: A Package for Automatic Evaluation of Summaries, 2004.",
@@ -45,14 +47,28 @@ class LongsumRouge(evaluate.Metric):
         )
 
     def _compute(
-        self, predictions, references, use_stemmer=False, sentence_splitter="punkt", bootstrap_samples=1000,
-        confidence=0.95, seed=0,
-    ):
+        self,
+        predictions: list[str],
+        references: list[str],
+        use_stemmer: bool = False,
+        sentence_splitter: str = "punkt",
+        bootstrap_samples: int = 1000,
+        confidence: float = 0.95,
+        seed: int = 0,
+    ) -> dict[str, Any]:
         scorer = RougeScorer(use_stemmer, sentence_splitter)
-        scores = [scorer.score(p, r) for p, r in zip(predictions, references)]
-        results = {}
+        scores = [scorer.score(p, r) for p, r in zip(predictions, references, strict=True)]
+        results: dict[str, Any] = {}
         for name, a in aggregate(scores, samples=bootstrap_samples, confidence=confidence, seed=seed).items():
-            results.update({name: a.f, f"{name}_precision": a.p, f"{name}_recall": a.r, f"{name}_low": a.f_low, f"{name}_high": a.f_high})
+            results.update(
+                {
+                    name: a.f,
+                    f"{name}_precision": a.p,
+                    f"{name}_recall": a.r,
+                    f"{name}_low": a.f_low,
+                    f"{name}_high": a.f_high,
+                }
+            )
         results["signature"] = (
             f"n:{len(scores)}|stem:{'yes' if use_stemmer else 'no'}|lsum:{splitter_id(sentence_splitter)}"
             f"|boot:{bootstrap_samples}@{confidence}|seed:{seed}"
