@@ -151,13 +151,17 @@ def bench(config: BenchConfig, summarizer: Summarizer | None = None) -> BenchRec
         )
         report["identical_predictions"] = predictions == recipe_predictions
     recipe_runs = config.recipe_runs if config.compare_recipe else None
-    if info.max_input_tokens is None:
-        info = replace(info, max_input_tokens=eval_config.batching.max_input_tokens)
-    report["signature"] = bench_signature(info, source, len(docs), config.repeats, recipe_runs)
+    # A baseline has no input limit of its own: the signature names the one asked for.
+    limited = (
+        info
+        if info.max_input_tokens is not None
+        else replace(info, max_input_tokens=eval_config.batching.max_input_tokens)
+    )
+    report["signature"] = bench_signature(limited, source, len(docs), config.repeats, recipe_runs)
     report["config"] = eval_config.to_dict() | {"dataset_source": source, "repeats": config.repeats}
     if recipe_runs is not None:
         report["config"]["recipe_repeats"] = recipe_runs
-    report["model"] = summarizer.describe().to_dict()
+    report["model"] = info.to_dict()
     report["machine"] = ceilings.machine if ceilings else None
     if is_shape_model(eval_config.model.model):
         report["shape"] = describe_shape(eval_config.model.model)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from longsum.config import EvalConfig, ModelSettings
 from longsum.engine.loading import Checkpoint, LoadedModel, checkpoint_location, load_model
+from longsum.errors import LongsumError
 from longsum.summarizers import builtin, shapes
 from longsum.summarizers.baselines import is_baseline, load_baseline
 from longsum.summarizers.protocol import Summarizer
@@ -77,8 +78,6 @@ def load_checkpoint(settings: ModelSettings) -> LoadedModel:
     """
     kind = kind_of(settings.model)
     if kind.checkpoint is None:
-        from longsum.errors import LongsumError
-
         raise LongsumError(f"{settings.model!r} is a {kind.name}, not a checkpoint")
     return load_model(settings, kind.checkpoint(settings.model))
 
