@@ -338,7 +338,7 @@ def bench_command(
         _quiet_libraries()
         from longsum.results.storage import write_json_atomic
         from longsum.results.terminal import render_bench, stderr
-        from longsum.bench.checks import check_regression, check_speedup
+        from longsum.benchmarks.checks import check_regression, check_speedup
         from longsum.runs.bench import bench
         from longsum.summarizers.resolver import load_summarizer
 

@@ -33,7 +33,7 @@ def test_the_import_contracts_in_pyproject_are_kept(monkeypatch):
 def test_the_contracts_name_every_subpackage():
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert SUBPACKAGES == [
-        "bench", "cli", "engine", "metrics", "parallel", "results", "runs", "sources", "summarizers",
+        "benchmarks", "cli", "engine", "metrics", "parallel", "results", "runs", "sources", "summarizers",
     ]
     for name in SUBPACKAGES:
         assert f'"longsum.{name}",' in text
@@ -78,3 +78,16 @@ def test_most_modules_have_a_test_file_of_their_name():
     tested = {p.stem.removeprefix("test_") for p in (ROOT / "tests").rglob("test_*.py")}
     untested = [str(p.relative_to(ROOT)) for p in MODULES if p.stem not in tested]
     assert 1 - len(untested) / len(MODULES) >= 0.80, untested
+
+
+def test_public_names_are_not_shadowed_by_subpackages():
+    import importlib
+
+    import longsum
+
+    for module in MODULES:
+        if module.name != "__main__.py":
+            importlib.import_module(".".join(module.relative_to(ROOT).with_suffix("").parts))
+    for name in longsum.__all__:
+        value = getattr(longsum, name)
+        assert not isinstance(value, type(longsum)), f"longsum.{name} is a module, not the API's {name}"

@@ -23,6 +23,19 @@ PREDICTIONS_SCHEMA_VERSION = 1
 BENCH_SCHEMA_VERSION = 1
 
 
+class ExampleRecord(TypedDict):
+    """A summary shown beside its reference, labelled by its place in the ROUGE-1 ranking."""
+
+    label: str
+    id: str
+    prediction: str
+    reference: str
+    #: ROUGE-1 F1 of this document, a fraction in [0, 1].
+    rouge1: float
+    input_tokens: int
+    truncated: bool
+
+
 class ScoresRecord(TypedDict, total=False):
     """What scoring stored predictions gives: the part of metrics.json that ``score`` writes too."""
 
@@ -44,6 +57,8 @@ class ScoresRecord(TypedDict, total=False):
     warnings: list[str]
     #: Results of the ``--metric`` modules by name.
     evaluate: dict[str, Any]
+    #: Summaries beside their references (``--examples``), chosen by ROUGE-1.
+    examples: list[ExampleRecord]
 
 
 class MetricsRecord(ScoresRecord, total=False):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 import time
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -18,8 +19,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
-from longsum.results.schema import BenchRecord, MetricsRecord
+from longsum.results.schema import BenchRecord, ExampleRecord, MetricsRecord
 
 #: Data goes to stdout; progress, warnings and errors to stderr.
 stdout = Console()
@@ -141,6 +143,29 @@ def statistics_table(statistics: dict[str, Any]) -> Table:
     return table
 
 
+#: Lines of the terminal each example's summary and reference are cut to.
+EXAMPLE_LINES = 4
+
+
+def cut_to_lines(text: str, width: int, lines: int = EXAMPLE_LINES) -> str:
+    """``text`` wrapped to ``width`` columns and cut to ``lines`` lines, the last ending in an ellipsis when cut."""
+    wrapped = textwrap.wrap(" ".join(text.split()), width) or ["(empty)"]
+    if len(wrapped) > lines:
+        wrapped = [*wrapped[: lines - 1], textwrap.shorten(" ".join(wrapped[lines - 1 :]), width, placeholder=" …")]
+    return "\n".join(wrapped)
+
+
+def example_table(example: ExampleRecord, width: int) -> Table:
+    """One example: its label, id and ROUGE-1, the summary beside the reference, each cut to a few lines."""
+    column = max(20, (width - 7) // 2)
+    title = f"{example['label']}: {example['id']} (ROUGE-1 {100 * example['rouge1']:.2f})"
+    table = Table(title=title, title_justify="left")
+    table.add_column("summary", width=column)
+    table.add_column("reference", width=column)
+    table.add_row(Text(cut_to_lines(example["prediction"], column)), Text(cut_to_lines(example["reference"], column)))
+    return table
+
+
 def render_metrics(metrics: MetricsRecord, as_json: bool = False) -> None:
     """Print the metrics to stdout: the JSON document, or the tables and summary lines."""
     if as_json:
@@ -162,6 +187,8 @@ def render_metrics(metrics: MetricsRecord, as_json: bool = False) -> None:
         )
     if metrics.get("evaluate"):
         stdout.print(evaluate_table(metrics["evaluate"]))
+    for example in metrics.get("examples", []):
+        stdout.print(example_table(example, stdout.width))
     for line in summary_lines(metrics):
         stdout.print(line, markup=False, highlight=False, soft_wrap=True)
 

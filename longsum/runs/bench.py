@@ -7,9 +7,9 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-from longsum.bench.ceilings import Ceilings
-from longsum.bench.checks import predictions_digest
-from longsum.bench.workloads import corpus_words, synthetic_documents
+from longsum.benchmarks.ceilings import Ceilings
+from longsum.benchmarks.checks import predictions_digest
+from longsum.benchmarks.workloads import corpus_words, synthetic_documents
 from longsum.config import BatchSettings, EvalConfig
 from longsum.engine.batching import RECIPE_BATCH_SIZE
 from longsum.engine.memory import peak_memory_bytes, reset_peak

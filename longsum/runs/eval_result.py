@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from longsum.config import EvalConfig
 from longsum.metrics.aggregation import Aggregate
-from longsum.results.schema import METRICS_SCHEMA_VERSION, MetricsRecord
+from longsum.results.schema import METRICS_SCHEMA_VERSION, ExampleRecord, MetricsRecord
 from longsum.runs.scoring import RecordCounts, ScoredRecords
 from longsum.summarizers.protocol import SummarizerInfo
 from longsum.summarizers.runner import RunnerStats
@@ -43,6 +43,8 @@ class EvalResult:
     evaluate_metrics: dict[str, object] = field(default_factory=dict)
     #: Seconds per phase, main thread and overlapped (``PhaseTimes.to_dict``), up to scoring.
     time_breakdown: dict[str, object] = field(default_factory=dict)
+    #: Summaries beside their references, chosen by ROUGE-1 (``results.examples``).
+    examples: list[ExampleRecord] = field(default_factory=list)
 
     @property
     def rouge(self) -> dict[str, Aggregate]:
@@ -84,4 +86,6 @@ class EvalResult:
         }
         if self.evaluate_metrics:
             record["evaluate"] = self.evaluate_metrics
+        if self.examples:
+            record["examples"] = self.examples
         return record

@@ -19,6 +19,7 @@ from longsum.engine.timing import PhaseTimes
 from longsum.errors import LongsumError
 from longsum.parallel.distributed import Shard
 from longsum.parallel.peers import Peers
+from longsum.results.examples import select_examples
 from longsum.results.html_report import check_report_path, write_report
 from longsum.results.provenance import environment, library_versions
 from longsum.results.run_lock import run_lock
@@ -227,7 +228,7 @@ def _warnings(run: EvalRun, generation: Generation, counts: RecordCounts) -> lis
     return notes
 
 
-def finalize(run: EvalRun, generation: Generation, report: Path | None = None) -> EvalResult:
+def finalize(run: EvalRun, generation: Generation, report: Path | None = None, examples: int = 0) -> EvalResult:
     """Once every process has generated: merge the predictions into dataset order, score each document once,
     aggregate, and write metrics.json (and the HTML report) from the main process.
 
@@ -235,6 +236,7 @@ def finalize(run: EvalRun, generation: Generation, report: Path | None = None) -
         run: from ``open_run``.
         generation: from ``generate``.
         report: also write the HTML report here (the main process only).
+        examples: how many summaries to keep beside their references (``results.examples``).
     """
     shard, directory, phases, stats = run.shard, run.directory, generation.phases, generation.stats
     run.peers.arrive("generated")
@@ -248,10 +250,11 @@ def finalize(run: EvalRun, generation: Generation, report: Path | None = None) -
         with phases.timed("scoring"):
             scored = score_records(this_run(run, generation), run.config.scoring)
             extra, metric_warnings = compute_metric_modules(run.metric_modules, this_run(run, generation))
+            chosen = select_examples(this_run(run, generation), scored.scores, examples)
     else:
         # The main process scores the merged predictions; the others only report their own work.
         scored = ScoredRecords(RecordCounts())
-        extra, metric_warnings = {}, []
+        extra, metric_warnings, chosen = {}, [], []
     result = EvalResult(
         scored=scored,
         stats=stats,
@@ -264,6 +267,7 @@ def finalize(run: EvalRun, generation: Generation, report: Path | None = None) -
         fast_paths=list(run.info.fast_paths) if run.config.batching.padding == "dynamic" else [],
         evaluate_metrics=extra,
         time_breakdown=phases.to_dict(time.perf_counter() - generation.started),
+        examples=chosen,
     )
     if shard.is_main:
         metrics = result.to_dict()
@@ -285,6 +289,7 @@ def evaluate(
     shard: Shard | None = None,
     report: Path | None = None,
     metric_modules: list[LoadedMetric] | None = None,
+    examples: int = 0,
 ) -> EvalResult:
     """Summarize the dataset ``config`` names and score it with ROUGE: ``open_run``, ``generate``, ``finalize``.
 
@@ -307,7 +312,7 @@ def evaluate(
         shard=shard,
         metric_modules=metric_modules,
     ) as run:
-        return finalize(run, generate(run, progress=progress), report)
+        return finalize(run, generate(run, progress=progress), report, examples)
 
 
 def evaluate_in_memory(

@@ -14,6 +14,7 @@ from longsum.metrics.aggregation import Aggregate, aggregate
 from longsum.metrics.length_buckets import LengthBucket, rouge_by_length
 from longsum.metrics.rouge import DocumentScores, RougeScorer
 from longsum.metrics.summary_stats import summarize_stats
+from longsum.results.examples import select_examples
 from longsum.results.html_report import check_report_path, write_report
 from longsum.results.schema import METRICS_SCHEMA_VERSION, MetricsRecord, ScoresRecord
 from longsum.results.signature import score_signature
@@ -177,12 +178,17 @@ def iter_pairs(predictions: Path, references: Path | None = None) -> Iterator[Pr
 
 
 def score_file(
-    predictions: Path, references: Path | None, scoring: ScoreSettings, report: Path | None = None
+    predictions: Path,
+    references: Path | None,
+    scoring: ScoreSettings,
+    report: Path | None = None,
+    examples: int = 0,
 ) -> MetricsRecord:
     """Score stored predictions; the metrics dict in eval's form (model and timing fields left out).
 
     Args:
         report: also write the HTML report here.
+        examples: how many summaries to keep beside their references (``results.examples``).
 
     Raises:
         LongsumError: the files are missing or malformed.
@@ -203,6 +209,9 @@ def score_file(
         **({"evaluate": extra} if extra else {}),
         **({"warnings": warnings} if warnings else {}),
     }
+    chosen = select_examples(iter_pairs(predictions, references), scored.scores, examples)
+    if chosen:
+        metrics["examples"] = chosen
     if report is not None:
         write_report(report, metrics, iter_pairs(predictions, references), scored.scores)
     return metrics

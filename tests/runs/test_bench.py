@@ -4,8 +4,8 @@ import pytest
 from fakes import EchoSummarizer, write_baseline
 from typer.testing import CliRunner
 
-from longsum.bench.checks import predictions_digest
-from longsum.bench.workloads import corpus_words, synthetic_documents
+from longsum.benchmarks.checks import predictions_digest
+from longsum.benchmarks.workloads import corpus_words, synthetic_documents
 from longsum.cli import app
 from longsum.config import (
     BatchSettings,

@@ -1,4 +1,4 @@
-from longsum.bench.machine_probe import probe_machine
+from longsum.benchmarks.machine_probe import probe_machine
 
 
 def test_probe_measures_positive_ceilings_in_the_dtype():

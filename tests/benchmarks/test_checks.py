@@ -3,7 +3,7 @@
 import pytest
 from fakes import write_baseline
 
-from longsum.bench.checks import check_regression, check_speedup
+from longsum.benchmarks.checks import check_regression, check_speedup
 from longsum.errors import LongsumError
 
 

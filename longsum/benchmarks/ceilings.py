@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from longsum.bench.machine_probe import probe_machine
-from longsum.bench.roofline import Dims, roofline
+from longsum.benchmarks.machine_probe import probe_machine
+from longsum.benchmarks.roofline import Dims, roofline
 from longsum.engine.loading import torch_dtype
 from longsum.summarizers.protocol import Summarizer
 from longsum.summarizers.runner import RunnerStats

@@ -1,6 +1,6 @@
 import pytest
 
-from longsum.bench.roofline import Dims, cross_projection_flops, decoding_bytes, encoder_flops, roofline
+from longsum.benchmarks.roofline import Dims, cross_projection_flops, decoding_bytes, encoder_flops, roofline
 
 # LongT5-base widths with 4 + 4 layers, fp32: the calibration shape.
 BASE = Dims(

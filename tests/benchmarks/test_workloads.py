@@ -1,6 +1,6 @@
 """The synthetic benchmark workload."""
 
-from longsum.bench.workloads import synthetic_documents
+from longsum.benchmarks.workloads import synthetic_documents
 
 WORDS = ["cells", "genes", "were", "expressed", "in", "the", "mouse", "liver", "after", "treatment", "with", "drug"]
 
