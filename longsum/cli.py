@@ -247,7 +247,6 @@ def eval_command(
             generation=engine.generation_settings(),
             batching=engine.batch_settings(),
             scoring=ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed, metrics=tuple(metric or ())),
-            seed=seed,
         )
         _quiet_libraries()
         from longsum.results.html_report import check_report_path
@@ -323,7 +322,6 @@ def bench_command(
                 generation=engine.generation_settings(),
                 batching=engine.batch_settings(),
                 scoring=ScoreSettings(bootstrap_samples=100, seed=seed),
-                seed=seed,
             ),
             synthetic_documents=documents,
             synthetic_seed=seed,
@@ -376,7 +374,7 @@ def summarize_command(
             model=engine.model_settings(),
             generation=engine.generation_settings(),
             batching=engine.batch_settings(),
-            seed=seed,
+            scoring=ScoreSettings(seed=seed),
         )
         _quiet_libraries()
         import torch
@@ -385,7 +383,7 @@ def summarize_command(
         from longsum.runs.summarize import summarize_files
         from longsum.summarizers.resolver import load_summarizer
 
-        torch.manual_seed(seed)
+        torch.manual_seed(config.scoring.seed)
         with stderr.status(f"loading {engine.model}"):
             summarizer = load_summarizer(config)
         with terminate_as_interrupt(), stderr.status(f"summarizing {len(files)} document(s)"):
