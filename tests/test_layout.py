@@ -20,7 +20,7 @@ def test_the_import_contracts_in_pyproject_are_kept(monkeypatch):
 
 def test_the_contracts_name_every_subpackage():
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert SUBPACKAGES == ["assets", "bench", "engine", "metrics", "parallel", "results", "runs", "sources", "summarizers"]
+    assert SUBPACKAGES == ["assets", "bench", "cli", "engine", "metrics", "parallel", "results", "runs", "sources", "summarizers"]
     for name in SUBPACKAGES:
         assert f'"longsum.{name}",' in text
 
@@ -33,7 +33,7 @@ def test_every_module_opens_with_a_docstring(module):
 
 def test_tests_mirror_the_package():
     folders = sorted(p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-    assert folders == sorted([*SUBPACKAGES, "cli"])
+    assert folders == SUBPACKAGES
     for name in SUBPACKAGES:
         modules = {p.stem for p in (PACKAGE / name).glob("*.py")} - {"__init__"}
         tests = {p.stem.removeprefix("test_") for p in (ROOT / "tests" / name).glob("test_*.py")}
