@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from longsum.errors import LongsumError
 
@@ -13,10 +13,14 @@ DEFAULT_MODEL = "Stancld/longt5-tglobal-large-16384-pubmed-3k_steps"
 #: The parquet form of the PubMed set that the docs recipe loads as ``scientific_papers``.
 DEFAULT_DATASET = "ccdv/pubmed-summarization:document"
 
+#: The closed sets of the settings, each defined once: the dataclasses below check their values against these,
+#: and the command line offers them as its choices.
+Dtype = Literal["auto", "bf16", "fp16", "fp32"]
 Padding = Literal["dynamic", "max-length"]
-DTYPES = ("auto", "bf16", "fp16", "fp32")
-PADDINGS = ("dynamic", "max-length")
-SPLITTERS = ("punkt", "newline")
+SentenceSplitter = Literal["punkt", "newline"]
+DTYPES: tuple[Dtype, ...] = get_args(Dtype)
+PADDINGS: tuple[Padding, ...] = get_args(Padding)
+SPLITTERS: tuple[SentenceSplitter, ...] = get_args(SentenceSplitter)
 
 
 def _require(condition: bool, message: str) -> None:
@@ -39,7 +43,7 @@ class ModelSettings:
 
     model: str = DEFAULT_MODEL
     revision: str | None = None
-    dtype: str = "auto"
+    dtype: Dtype = "auto"
     device: str = "auto"
     trust_remote_code: bool = False
 
@@ -47,9 +51,7 @@ class ModelSettings:
         _require(bool(self.model.strip()), "--model must not be empty")
         _require(self.dtype in DTYPES, f"unknown --dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
         device = self.device
-        valid = device in ("auto", "cpu", "cuda") or (
-            device.startswith("cuda:") and device[5:].isdigit()
-        )
+        valid = device in ("auto", "cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())
         _require(valid, f"unknown --device {device!r}; use auto, cpu, cuda or cuda:N")
 
 
@@ -60,15 +62,15 @@ class DataSettings:
     Attributes:
         dataset: a named benchmark (``longsum datasets``), hub dataset ``name[:config]``, a local
             ``.jsonl/.json/.csv/.parquet`` file, a folder in the hub's layout, or a folder of ``.txt`` files.
-        split: the split of a hub dataset or hub-layout folder (ignored for local files); ``None``: a
-            benchmark's own split, else ``validation``.
+        split: the split of a hub dataset or hub-layout folder (ignored for local files); ``None`` (the
+            default): a named benchmark's own split (``longsum datasets`` lists them), else ``validation``.
         text_column, summary_column, id_column: detected from the columns when ``None``.
         limit: read at most this many documents.
         skip_bad_records: skip (and count) malformed JSON Lines records instead of stopping.
     """
 
     dataset: str = DEFAULT_DATASET
-    split: str | None = "validation"
+    split: str | None = None
     text_column: str | None = None
     summary_column: str | None = None
     id_column: str | None = None
@@ -128,15 +130,13 @@ class BatchSettings:
     max_input_tokens: int | None = None
     batch_size: int | None = None
     max_batch_tokens: int | None = None
-    padding: str = "dynamic"
+    padding: Padding = "dynamic"
     sort_window: int = 256
 
     def __post_init__(self) -> None:
         _require(self.max_input_tokens is None or self.max_input_tokens >= 2, "--max-input-tokens must be at least 2")
         _require(self.batch_size is None or self.batch_size >= 1, "--batch-size must be at least 1")
-        _require(
-            self.max_batch_tokens is None or self.max_batch_tokens >= 1, "--max-batch-tokens must be at least 1"
-        )
+        _require(self.max_batch_tokens is None or self.max_batch_tokens >= 1, "--max-batch-tokens must be at least 1")
         _require(self.padding in PADDINGS, f"unknown --padding {self.padding!r}; use dynamic or max-length")
         _require(self.sort_window >= 1, "the sort window must hold at least one document")
 
@@ -150,12 +150,13 @@ class ScoreSettings:
         sentence_splitter: how rougeLsum splits sentences: ``punkt`` or ``newline``.
         bootstrap_samples: resamples for the confidence interval.
         confidence: width of the interval (0.95 for a 95% CI).
-        seed: seed of the bootstrap's ``numpy.random.default_rng``.
+        seed: seed of the bootstrap's ``numpy.random.default_rng``; an evaluation seeds torch with it too, so
+            one run has one seed (``EvalConfig`` has none of its own).
         metrics: ``evaluate`` metric modules computed beside ROUGE (hub ids or local module paths).
     """
 
     use_stemmer: bool = False
-    sentence_splitter: str = "punkt"
+    sentence_splitter: SentenceSplitter = "punkt"
     bootstrap_samples: int = 1000
     confidence: float = 0.95
     seed: int = 0
@@ -167,19 +168,21 @@ class ScoreSettings:
             f"unknown sentence splitter {self.sentence_splitter!r}; use {' or '.join(SPLITTERS)}",
         )
         _require(self.bootstrap_samples >= 1, "--bootstrap-samples must be at least 1")
-        _require(0 < self.confidence < 1, "--confidence must lie between 0 and 1")
+        _require(0 < self.confidence < 1, "the confidence level must lie between 0 and 1")
 
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """Everything that decides the numbers of one ``longsum eval`` run."""
+    """Everything that decides the numbers of one ``longsum eval`` run.
+
+    The run's one seed is ``scoring.seed``: it seeds torch before generation and the bootstrap after it.
+    """
 
     model: ModelSettings = field(default_factory=ModelSettings)
     data: DataSettings = field(default_factory=DataSettings)
     generation: GenerationSettings = field(default_factory=GenerationSettings)
     batching: BatchSettings = field(default_factory=BatchSettings)
     scoring: ScoreSettings = field(default_factory=ScoreSettings)
-    seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain JSON-ready data."""

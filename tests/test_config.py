@@ -1,11 +1,21 @@
+import dataclasses
+import typing
+
 import pytest
 
 from longsum.config import (
+    DTYPES,
+    PADDINGS,
+    SPLITTERS,
     BatchSettings,
     DataSettings,
+    Dtype,
+    EvalConfig,
     GenerationSettings,
     ModelSettings,
+    Padding,
     ScoreSettings,
+    SentenceSplitter,
 )
 from longsum.errors import LongsumError
 
@@ -27,7 +37,7 @@ from longsum.errors import LongsumError
         (lambda: BatchSettings(max_batch_tokens=0), "--max-batch-tokens"),
         (lambda: BatchSettings(max_input_tokens=1), "--max-input-tokens"),
         (lambda: ScoreSettings(sentence_splitter="spacy"), "splitter"),
-        (lambda: ScoreSettings(confidence=1.0), "--confidence"),
+        (lambda: ScoreSettings(confidence=1.0), "the confidence level must lie between 0 and 1"),
     ],
 )
 def test_bad_settings_raise_one_clear_error(build, message):
@@ -52,3 +62,21 @@ def test_max_new_tokens_replaces_max_length():
 def test_settings_are_frozen():
     with pytest.raises(AttributeError):
         ModelSettings().model = "x"  # type: ignore[misc]
+
+
+def test_the_split_defaults_to_none_a_benchmarks_own_else_validation():
+    # The library reads what `longsum eval --dataset NAME` reads (tests/cli/test_eval_command.py checks both).
+    assert DataSettings().split is None and DataSettings(dataset="pubmed").split is None
+
+
+def test_one_seed_lives_in_the_scoring_settings():
+    assert "seed" not in {f.name for f in dataclasses.fields(EvalConfig)}
+    config = EvalConfig(scoring=ScoreSettings(seed=4))
+    assert config.to_dict()["scoring"]["seed"] == 4 and "seed" not in config.to_dict()
+
+
+def test_each_closed_set_is_one_literal_that_the_settings_are_typed_with():
+    hints = {cls: typing.get_type_hints(cls) for cls in (ModelSettings, BatchSettings, ScoreSettings)}
+    assert hints[ModelSettings]["dtype"] == Dtype and typing.get_args(Dtype) == DTYPES
+    assert hints[BatchSettings]["padding"] == Padding and PADDINGS == ("dynamic", "max-length")
+    assert hints[ScoreSettings]["sentence_splitter"] == SentenceSplitter and SPLITTERS == ("punkt", "newline")

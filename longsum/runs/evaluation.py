@@ -122,7 +122,7 @@ def open_run(
         raise LongsumError("--resume needs --output-dir")
     if shard.distributed and output_dir is None:
         raise LongsumError("a run over several processes needs --output-dir, on storage they all share")
-    torch.manual_seed(config.seed)
+    torch.manual_seed(config.scoring.seed)
     if metric_modules is None:
         metric_modules = load_metric_modules(config.scoring.metrics)
     summarizer = summarizer or load_summarizer(config)

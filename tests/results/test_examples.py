@@ -40,8 +40,13 @@ def test_examples_carry_their_texts_in_the_chosen_order():
     chosen = select_examples(records, scores_of({"lo": 0.1, "mid": 0.5, "hi": 0.9}), 2)
     assert [(e["label"], e["id"]) for e in chosen] == [("median ROUGE-1", "mid"), ("lowest ROUGE-1", "lo")]
     assert chosen[0] == {
-        "label": "median ROUGE-1", "id": "mid", "prediction": "a fair summary", "reference": "",
-        "rouge1": 0.5, "input_tokens": 80, "truncated": True,
+        "label": "median ROUGE-1",
+        "id": "mid",
+        "prediction": "a fair summary",
+        "reference": "",
+        "rouge1": 0.5,
+        "input_tokens": 80,
+        "truncated": True,
     }
 
 

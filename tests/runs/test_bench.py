@@ -93,7 +93,9 @@ def test_bench_on_a_longt5_reports_the_roofline_and_the_breakdown(tmp_path, tiny
 
 def test_bench_shape_option_picks_the_model_and_refuses_unknown_shapes():
     result = CliRunner().invoke(app, ["bench", "--shape", "huge"])
-    assert result.exit_code == 2 and result.output.strip().splitlines()[-1].startswith("error: unknown --shape")
+    assert result.exit_code == 2 and result.output.strip().splitlines()[-1].startswith(
+        "error: Invalid value for '--shape'"
+    )
 
 
 def test_bench_cli_writes_json_and_fails_on_regression(tmp_path, examples):

@@ -1,0 +1,333 @@
+"""What the commands share: the help panels, the engine options, and turning errors and signals into exit codes.
+
+Torch-free to import, as every module of ``longsum.cli`` is at its top: ``longsum --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from longsum.config import (
+    DEFAULT_MODEL,
+    BatchSettings,
+    Dtype,
+    GenerationSettings,
+    ModelSettings,
+    Padding,
+    SentenceSplitter,
+)
+from longsum.errors import LongsumError
+from longsum.summarizers.resolver import model_help
+
+# The panels of ``--help``: eval, bench and summarize group their many options under these titles.
+MODEL = "Model"
+DATA = "Data"
+GENERATION = "Generation"
+BATCHING = "Batching"
+SCORING = "Scoring"
+OUTPUT = "Output"
+BENCHMARK = "Benchmark"
+#: The order of the panels in ``--help``.
+PANELS = (MODEL, DATA, GENERATION, BATCHING, SCORING, BENCHMARK, OUTPUT)
+
+
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM arrived; carries the conventional exit code (130 or 143).
+
+    A BaseException, as KeyboardInterrupt is, so no ``except Exception`` mistakes it for an error to report.
+    """
+
+    def __init__(self, reason: str, exit_code: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.exit_code = exit_code
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Raise ``Interrupted`` in the main thread on SIGINT or SIGTERM, abandoning the batch under way."""
+    import signal
+
+    def stop(signum: int, _frame: object) -> None:
+        if signum == signal.SIGTERM:
+            raise Interrupted("terminated", 143)
+        raise Interrupted("interrupted", 130)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a LongsumError into one line on stderr and its exit code; Ctrl-C into exit 130."""
+    try:
+        yield
+    except LongsumError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(err.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+
+
+def quiet_libraries() -> None:
+    """Silence library chatter (weight-loading bars, long-input warnings we count ourselves): it would bury
+    the progress bar. Imports transformers, so only a command that loads a model calls it."""
+    import os
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def print_warnings(warnings: Iterable[str]) -> None:
+    """Each warning as one plain ``warning:`` line on stderr."""
+    from longsum.results.terminal import stderr
+
+    for warning in warnings:
+        stderr.print(f"warning: {warning}", markup=False, highlight=False)
+
+
+ModelOpt = Annotated[
+    str, typer.Option("--model", help=f"What to summarize with. {model_help()}.", rich_help_panel=MODEL)
+]
+RevisionOpt = Annotated[
+    str | None, typer.Option("--revision", help="Hub branch, tag or commit of the model.", rich_help_panel=MODEL)
+]
+DtypeOpt = Annotated[
+    Dtype,
+    typer.Option(
+        "--dtype",
+        help="Compute dtype; auto: bf16 on CUDA where the GPU supports it, else fp16 on CUDA, fp32 on the CPU "
+        "(half precision needs CUDA).",
+        rich_help_panel=MODEL,
+    ),
+]
+DeviceOpt = Annotated[
+    str,
+    typer.Option(
+        "--device", help="auto (cuda when there is one, else cpu), cpu, cuda or cuda:N.", rich_help_panel=MODEL
+    ),
+]
+TrustRemoteCodeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--trust-remote-code",
+        help="Run the modeling code a hub checkpoint ships (e.g. LSG models).",
+        rich_help_panel=MODEL,
+    ),
+]
+MaxLengthOpt = Annotated[
+    int,
+    typer.Option("--max-length", help="Total decoder length, as generate(max_length=...).", rich_help_panel=GENERATION),
+]
+MaxNewOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-new-tokens",
+        help="At most this many generated tokens; replaces --max-length.",
+        rich_help_panel=GENERATION,
+    ),
+]
+BeamsOpt = Annotated[int, typer.Option("--num-beams", help="Beam width.", rich_help_panel=GENERATION)]
+LengthPenaltyOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--length-penalty", help="Beam length penalty (default: the checkpoint's).", rich_help_panel=GENERATION
+    ),
+]
+NoRepeatOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--no-repeat-ngram-size", help="Block repeated n-grams (default: the checkpoint's).", rich_help_panel=GENERATION
+    ),
+]
+MaxInputOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-input-tokens",
+        help="Truncate longer inputs (and count them); default: the smaller of 16384 and the model's position limit.",
+        rich_help_panel=BATCHING,
+    ),
+]
+BatchSizeOpt = Annotated[
+    int | None,
+    typer.Option("--batch-size", help="At most this many documents per batch.", rich_help_panel=BATCHING),
+]
+BatchTokensOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-batch-tokens",
+        help="Padded input tokens per batch (default: from free GPU memory, else 65536).",
+        rich_help_panel=BATCHING,
+    ),
+]
+PaddingOpt = Annotated[
+    Padding,
+    typer.Option(
+        "--padding",
+        help="dynamic: pad each batch to its longest input; max-length: pad every input to --max-input-tokens, "
+        "in dataset order, as the docs recipe does.",
+        rich_help_panel=BATCHING,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """The model, generation and batching options every model-running command shares: one field per option."""
+
+    model: ModelOpt = DEFAULT_MODEL
+    revision: RevisionOpt = None
+    dtype: DtypeOpt = "auto"
+    device: DeviceOpt = "auto"
+    max_input_tokens: MaxInputOpt = None
+    max_length: MaxLengthOpt = 512
+    max_new_tokens: MaxNewOpt = None
+    num_beams: BeamsOpt = 2
+    length_penalty: LengthPenaltyOpt = None
+    no_repeat_ngram_size: NoRepeatOpt = None
+    batch_size: BatchSizeOpt = None
+    max_batch_tokens: BatchTokensOpt = None
+    padding: PaddingOpt = "dynamic"
+    trust_remote_code: TrustRemoteCodeOpt = False
+
+    def model_settings(self) -> ModelSettings:
+        """The model part, validated."""
+        return ModelSettings(
+            model=self.model,
+            revision=self.revision,
+            dtype=self.dtype,
+            device=self.device,
+            trust_remote_code=self.trust_remote_code,
+        )
+
+    def generation_settings(self) -> GenerationSettings:
+        """The generation part, validated."""
+        return GenerationSettings(
+            self.max_length, self.max_new_tokens, self.num_beams, self.length_penalty, self.no_repeat_ngram_size
+        )
+
+    def batch_settings(self) -> BatchSettings:
+        """The batching part, validated."""
+        return BatchSettings(self.max_input_tokens, self.batch_size, self.max_batch_tokens, self.padding)
+
+
+def _panel_rank(parameter: inspect.Parameter) -> int:
+    """Where ``parameter``'s help panel comes in ``PANELS``; -1 for an argument (no panel)."""
+    panel = next((getattr(m, "rich_help_panel", None) for m in typing.get_args(parameter.annotation)[1:]), None)
+    return PANELS.index(panel) if panel in PANELS else -1
+
+
+def engine_options(default_model: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command every field of ``EngineOptions`` as an option; they reach it as one ``engine`` argument.
+
+    Hand-written because typer has no option groups, and listing the 14 shared options in eval, bench and
+    summarize would define each three times.
+    """
+    hints = typing.get_type_hints(EngineOptions, include_extras=True)  # this module's annotations are strings
+    shared = [
+        inspect.Parameter(
+            f.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=hints[f.name],
+            default=default_model if f.name == "model" else f.default,
+        )
+        for f in fields(EngineOptions)
+    ]
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        command_hints = typing.get_type_hints(command, include_extras=True)
+        own = [
+            p.replace(annotation=command_hints[p.name], kind=inspect.Parameter.KEYWORD_ONLY)
+            for p in inspect.signature(command).parameters.values()
+            if p.name != "engine"
+        ]
+
+        @functools.wraps(command)
+        def run(**options: Any) -> None:
+            engine = EngineOptions(**{p.name: options.pop(p.name) for p in shared})
+            command(engine=engine, **options)
+
+        # Typer lays out the panels in the order their first option comes: arguments, then PANELS' order.
+        ordered = sorted(shared + own, key=_panel_rank)
+        run.__signature__ = inspect.Signature(ordered)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in own + shared}
+        return run
+
+    return decorate
+
+
+# The scoring and output options of the commands that score (eval, score, compare).
+StemmerOpt = Annotated[
+    bool, typer.Option("--use-stemmer", help="Porter-stem tokens before matching.", rich_help_panel=SCORING)
+]
+SplitterOpt = Annotated[
+    SentenceSplitter,
+    typer.Option("--sentence-splitter", help="How rougeLsum splits sentences.", rich_help_panel=SCORING),
+]
+BootstrapOpt = Annotated[
+    int,
+    typer.Option("--bootstrap-samples", help="Resamples for the confidence interval.", rich_help_panel=SCORING),
+]
+MetricOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--metric",
+        help="An evaluate metric beside ROUGE: hub id, or a local module (.py file or folder); repeatable.",
+        rich_help_panel=SCORING,
+    ),
+]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        help="Also write a self-contained HTML report (scores, length analysis, examples).",
+        rich_help_panel=OUTPUT,
+    ),
+]
+ModelIndexOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--model-index",
+        help="Also write the Hugging Face model-index block: a .yaml file, or a model card README.md to update.",
+        rich_help_panel=OUTPUT,
+    ),
+]
+MetricsJsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print the metrics JSON instead of the table.", rich_help_panel=OUTPUT)
+]
+ExamplesOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--examples",
+        min=0,
+        help="Show N summaries beside their references under the scores (and keep them in metrics.json and the "
+        "report), chosen by ROUGE-1: the median, the lowest, the highest, the quartiles, then ranks between. "
+        "Default: 2, or 0 with --json.",
+        rich_help_panel=OUTPUT,
+        show_default=False,
+    ),
+]
+
+
+def examples_shown(examples: int | None, json_output: bool) -> int:
+    """How many examples to choose: as asked, else 2 for the terminal and none for JSON."""
+    if examples is not None:
+        return examples
+    return 0 if json_output else 2

@@ -1,0 +1,194 @@
+"""``longsum eval``: its options and their panels, its runs, the split it reads and its one seed."""
+
+import dataclasses
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+import longsum.sources.documents as documents_module
+from longsum.cli import app
+from longsum.config import DataSettings, EvalConfig
+from longsum.sources.documents import data_label, iter_documents
+from longsum.sources.presets import PRESETS
+
+runner = CliRunner()
+FAST = ["--max-length", "8", "--max-input-tokens", "512", "--bootstrap-samples", "20"]
+
+
+def invoke(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_help_lists_every_eval_option():
+    result = invoke("eval", "--help")
+    assert result.exit_code == 0
+    for option in (
+        "--model",
+        "--dataset",
+        "--split",
+        "--text-column",
+        "--summary-column",
+        "--id-column",
+        "--limit",
+        "--max-input-tokens",
+        "--max-length",
+        "--max-new-tokens",
+        "--num-beams",
+        "--length-penalty",
+        "--no-repeat-ngram-size",
+        "--batch-size",
+        "--max-batch-tokens",
+        "--padding",
+        "--dtype",
+        "--device",
+        "--output-dir",
+        "--json",
+        "--seed",
+        "--use-stemmer",
+        "--revision",
+    ):
+        assert option in result.output
+
+
+def test_help_groups_the_options_in_panels_and_lists_every_model_form():
+    output = invoke("eval", "--help").output
+    titles = [f"─ {panel} " for panel in ("Model", "Data", "Generation", "Batching", "Scoring", "Output")]
+    assert all(title in output for title in titles), output
+    assert [output.index(title) for title in titles] == sorted(output.index(title) for title in titles)
+    for form in ("builtin:tglobal", "builtin:bigbird-pegasus", "shape:base", "shape:large-local", "lead-K", "oracle"):
+        assert form in output
+    # Choices are listed as such.
+    assert "auto|bf16|fp16|fp32" in output and "dynamic|max-length" in output and "punkt|newline" in output
+    assert "superseded/" in output and "overwrite" not in output
+
+
+@pytest.mark.parametrize(
+    "flag, typo, choices",
+    [
+        ("--dtype", "fp8", "'auto', 'bf16', 'fp16', 'fp32'"),
+        ("--padding", "longest", "'dynamic', 'max-length'"),
+        ("--sentence-splitter", "spacy", "'punkt', 'newline'"),
+    ],
+)
+def test_a_typo_in_a_closed_set_stops_at_parse_time(monkeypatch, flag, typo, choices):
+    def never(*args, **kwargs):
+        raise AssertionError("the command ran")
+
+    monkeypatch.setattr(DataSettings, "__post_init__", never)
+    result = invoke("eval", "--model", "lead-1", flag, typo)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert f"'{flag}'" in result.stderr and f"'{typo}' is not one of {choices}" in result.stderr
+
+
+def test_eval_on_the_builtin_model_prints_a_table_and_writes_outputs(examples, tmp_path):
+    result = invoke(
+        "eval",
+        "--model",
+        "builtin:tglobal",
+        "--dataset",
+        str(examples),
+        "--limit",
+        "3",
+        "--output-dir",
+        str(tmp_path / "run"),
+        *FAST,
+    )
+    assert result.exit_code == 0, result.output
+    assert "rougeLsum" in result.stdout and "signature: model:builtin:tglobal@sha256:" in result.stdout
+    # A random model never emits its end token: every summary runs to the limit.
+    assert "cut at the length limit 3 (100.0%)" in result.stdout
+    assert len((tmp_path / "run" / "predictions.jsonl").read_text().splitlines()) == 3
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["documents"] == 3
+
+
+def test_eval_json_output_is_the_metrics_document(examples):
+    result = invoke("eval", "--model", "builtin:local", "--dataset", str(examples), "--limit", "2", "--json", *FAST)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["documents"] == 2 and set(metrics["rouge"]) == {"rouge1", "rouge2", "rougeL", "rougeLsum"}
+    assert metrics["model"]["generation"]["max_length"] == 8
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--dataset", "nope/missing.jsonl"], "dataset not found"),
+        (["--summary-column", "highlights"], "--summary-column 'highlights' is not a column"),
+        (["--num-beams", "0"], "--num-beams must be at least 1"),
+        (["--limit", "-1"], "--limit must be 0 or more"),
+        (["--dtype", "fp16"], "--dtype fp16 needs a CUDA device"),
+        (["--device", "cuda"], "no CUDA device"),
+        (["--dtype", "int4"], "'int4' is not one of"),
+        (["--model", "./no-such-dir"], "model directory not found"),
+    ],
+)
+def test_user_errors_give_one_line_and_exit_2(examples, args, message):
+    base = {"--model": "builtin:tglobal", "--dataset": str(examples)}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        base[flag] = value
+    result = invoke("eval", *[x for pair in base.items() for x in pair], *FAST)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.fixture
+def hub_splits(monkeypatch):
+    """The split every hub read asks for; the records come from here, never from the network."""
+    splits = []
+
+    def records(dataset, split, revision=None):
+        splits.append(split)
+        return iter(
+            [
+                {"article": "cells grew in culture. they grew fast.", "abstract": "cells grew."},
+                {"article": "mice were fed a diet. they ate.", "abstract": "mice ate."},
+            ]
+        )
+
+    monkeypatch.setattr(documents_module, "_hub_records", records)
+    return splits
+
+
+@pytest.mark.parametrize("dataset, split", [("pubmed", PRESETS["pubmed"].split), ("org/papers:document", "validation")])
+def test_the_library_and_the_command_line_read_the_same_split(hub_splits, dataset, split):
+    # The library's default: a named benchmark's own split (test), else validation.
+    assert DataSettings().split is None
+    library = DataSettings(dataset=dataset)
+    next(iter_documents(library))
+    result = invoke("eval", "--model", "lead-1", "--dataset", dataset, "--json", "--bootstrap-samples", "10")
+    assert result.exit_code == 0, result.output
+    assert hub_splits == [split, split]
+    assert f"|data:{data_label(library)}|" in json.loads(result.stdout)["signature"]
+    assert data_label(library).endswith(f"/{split}")
+
+
+def test_one_seed_seeds_torch_and_the_bootstrap(monkeypatch, examples, tmp_path):
+    import torch
+
+    seeds = []
+    monkeypatch.setattr(torch, "manual_seed", lambda seed: seeds.append(seed))
+    result = invoke(
+        "eval",
+        "--model",
+        "lead-1",
+        "--dataset",
+        str(examples),
+        "--seed",
+        "5",
+        "--bootstrap-samples",
+        "10",
+        "--output-dir",
+        str(tmp_path / "run"),
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    assert seeds == [5]
+    metrics = json.loads(result.stdout)
+    assert "|seed:5|" in metrics["signature"]
+    config = json.loads((tmp_path / "run" / "metrics.json").read_text())["config"]
+    assert config["scoring"]["seed"] == 5 and "seed" not in config
+    assert "seed" not in {f.name for f in dataclasses.fields(EvalConfig)}

@@ -1,0 +1,49 @@
+"""``longsum score``: stored predictions scored again, with the reports eval writes."""
+
+import pytest
+from typer.testing import CliRunner
+
+from longsum.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_baseline_eval_and_score_write_reports(examples, tmp_path):
+    run_dir = tmp_path / "lead"
+    result = invoke(
+        "eval",
+        "--model",
+        "lead-2",
+        "--dataset",
+        str(examples),
+        "--output-dir",
+        str(run_dir),
+        "--report",
+        str(run_dir / "report.html"),
+        "--bootstrap-samples",
+        "20",
+    )
+    assert result.exit_code == 0, result.output
+    assert "ROUGE F1 by input length (words)" in result.stdout and "extractive coverage" in result.stdout
+    assert "signature: model:lead-2|" in result.stdout
+    again = invoke("score", str(run_dir), "--report", str(tmp_path / "again.html"), "--bootstrap-samples", "20")
+    assert again.exit_code == 0, again.output
+    for page in (run_dir / "report.html", tmp_path / "again.html"):
+        assert 'id="by-length"' in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["score", "compare"])
+def test_a_sentence_splitter_typo_stops_at_parse_time(tmp_path, command):
+    runs = [str(tmp_path / "a"), str(tmp_path / "b")][: 1 if command == "score" else 2]
+    result = invoke(command, *runs, "--sentence-splitter", "spacy")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "'--sentence-splitter'" in result.stderr and "'spacy' is not one of 'punkt', 'newline'" in result.stderr
+
+
+def test_help_groups_the_options_in_panels():
+    output = invoke("score", "--help").output
+    assert "─ Scoring " in output and "─ Output " in output
