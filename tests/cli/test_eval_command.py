@@ -192,3 +192,38 @@ def test_one_seed_seeds_torch_and_the_bootstrap(monkeypatch, examples, tmp_path)
     config = json.loads((tmp_path / "run" / "metrics.json").read_text())["config"]
     assert config["scoring"]["seed"] == 5 and "seed" not in config
     assert "seed" not in {f.name for f in dataclasses.fields(EvalConfig)}
+
+
+def test_eval_shows_example_summaries_chosen_the_same_way_every_time(examples, tmp_path):
+    args = ["eval", "--model", "lead-2", "--dataset", str(examples), "--bootstrap-samples", "20"]
+    first = invoke(*args, "--output-dir", str(tmp_path / "a"), "--report", str(tmp_path / "a.html"))
+    again = invoke(*args)
+    assert first.exit_code == 0 and again.exit_code == 0, first.output
+    shown = [line for line in first.stdout.splitlines() if "ROUGE-1:" in line]
+    assert [line.split(" (")[0].strip() for line in shown] == [
+        line.split(" (")[0].strip() for line in again.stdout.splitlines() if "ROUGE-1:" in line
+    ]
+    assert len(shown) == 2 and shown[0].startswith("median ROUGE-1: ") and shown[1].startswith("lowest ROUGE-1: ")
+    assert "summary" in first.stdout and "reference" in first.stdout
+    stored = json.loads((tmp_path / "a" / "metrics.json").read_text())["examples"]
+    assert [e["label"] for e in stored] == ["median ROUGE-1", "lowest ROUGE-1"]
+    assert stored[0]["rouge1"] >= stored[1]["rouge1"]
+    # The summary is the stored prediction, cut to a few lines of the terminal.
+    assert stored[1]["prediction"].split()[0] in first.stdout
+    report = (tmp_path / "a.html").read_text(encoding="utf-8")
+    assert "median ROUGE-1" in report and "lowest ROUGE-1" in report
+
+
+def test_json_output_and_examples_0_show_no_examples(examples):
+    as_json = invoke("eval", "--model", "lead-2", "--dataset", str(examples), "--json", "--bootstrap-samples", "20")
+    assert as_json.exit_code == 0 and "examples" not in json.loads(as_json.stdout)
+    none = invoke(
+        "eval", "--model", "lead-2", "--dataset", str(examples), "--examples", "0", "--bootstrap-samples", "20"
+    )
+    assert none.exit_code == 0 and "ROUGE-1:" not in none.stdout
+    four = invoke("eval", "--model", "lead-2", "--dataset", str(examples), "--json", "--examples", "4")
+    assert [e["label"] for e in json.loads(four.stdout)["examples"]][:3] == [
+        "median ROUGE-1",
+        "lowest ROUGE-1",
+        "highest ROUGE-1",
+    ]

@@ -1,5 +1,7 @@
 """``longsum score``: stored predictions scored again, with the reports eval writes."""
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -47,3 +49,26 @@ def test_a_sentence_splitter_typo_stops_at_parse_time(tmp_path, command):
 def test_help_groups_the_options_in_panels():
     output = invoke("score", "--help").output
     assert "─ Scoring " in output and "─ Output " in output
+
+
+def test_score_shows_the_examples_eval_would(examples, tmp_path):
+    run = runner.invoke(
+        app,
+        [
+            "eval",
+            "--model",
+            "lead-3",
+            "--dataset",
+            str(examples),
+            "--output-dir",
+            str(tmp_path),
+            "--json",
+            "--examples",
+            "3",
+            "--bootstrap-samples",
+            "20",
+        ],
+    )
+    scored = runner.invoke(app, ["score", str(tmp_path), "--json", "--examples", "3", "--bootstrap-samples", "20"])
+    assert run.exit_code == 0 and scored.exit_code == 0, scored.output
+    assert json.loads(scored.stdout)["examples"] == json.loads(run.stdout)["examples"]
