@@ -33,7 +33,15 @@ def test_the_import_contracts_in_pyproject_are_kept(monkeypatch):
 def test_the_contracts_name_every_subpackage():
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert SUBPACKAGES == [
-        "bench", "cli", "engine", "metrics", "parallel", "results", "runs", "sources", "summarizers",
+        "bench",
+        "cli",
+        "engine",
+        "metrics",
+        "parallel",
+        "results",
+        "runs",
+        "sources",
+        "summarizers",
     ]
     for name in SUBPACKAGES:
         assert f'"longsum.{name}",' in text
