@@ -1,4 +1,5 @@
-"""Shared fixtures: tiny checkpoints built offline once per session, and the data files tests read."""
+"""Shared fixtures: tiny checkpoints built offline once per session, the data files tests read, and two eval runs
+of the examples for score and compare."""
 
 from __future__ import annotations
 
