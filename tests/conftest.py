@@ -1,4 +1,5 @@
-"""Shared fixtures: tiny checkpoints built offline once per session, and the data files tests read."""
+"""Shared fixtures: tiny checkpoints built offline once per session, the data files tests read, and two eval runs
+of the examples for score and compare."""
 
 from __future__ import annotations
 
@@ -71,6 +72,37 @@ def pubmed_sample() -> Path:
     if not PUBMED_SAMPLE.exists():
         pytest.skip("../shared/data/pubmed-sample.jsonl is not here")
     return PUBMED_SAMPLE
+
+
+#: Flags that make the built-in random LongT5 quick enough for end-to-end runs through the CLI.
+FAST = ["--model", "builtin:tglobal", "--max-length", "12", "--max-input-tokens", "256"]
+
+
+@pytest.fixture
+def two_runs(examples: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """Two eval run directories of the shipped examples (``FAST``, one beam and two), for score and compare."""
+    from typer.testing import CliRunner
+
+    from longsum.cli import app
+
+    for name, beams in (("a", "1"), ("b", "2")):
+        result = CliRunner().invoke(
+            app,
+            [
+                "eval",
+                *FAST,
+                "--dataset",
+                str(examples),
+                "--num-beams",
+                beams,
+                "--bootstrap-samples",
+                "200",
+                "--output-dir",
+                str(tmp_path / name),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+    return tmp_path / "a", tmp_path / "b"
 
 
 #: An ``evaluate`` metric module written by the tests: the share of reference words found in the prediction.

@@ -1,9 +1,12 @@
-"""Test doubles: a Summarizer that echoes its input, and a kept bench report."""
+"""Test doubles: a Summarizer that echoes its input, a tokenizer that only has ids, a linear that rounds by row
+count, and a kept bench report."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import torch
 
 from longsum.engine.batching import Batch
 from longsum.summarizers.protocol import Output, SummarizerInfo
@@ -43,6 +46,28 @@ class EchoSummarizer:
 
     def batch_tokens_hint(self) -> int | None:
         return None
+
+
+class IdsOnlyTokenizer:
+    """What a family's tiny builder reads of a tokenizer: the vocabulary size and the special ids."""
+
+    pad_token_id = 0
+    eos_token_id = 1
+
+    def __len__(self) -> int:
+        return 100
+
+
+class RowCountedLinear(torch.nn.Linear):
+    """A linear whose rows shift by a hair when the product has more than ``rows`` rows, as a BLAS kernel may."""
+
+    def __init__(self, rows: int) -> None:
+        super().__init__(8, 4, bias=False)
+        self.rows = rows
+
+    def forward(self, inputs):
+        out = super().forward(inputs)
+        return out + 1e-6 if inputs.shape[0] > self.rows else out
 
 
 def write_baseline(path: Path, docs_per_second: float) -> Path:

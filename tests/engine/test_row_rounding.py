@@ -1,18 +1,6 @@
-import torch
+from fakes import RowCountedLinear
 
 from longsum.engine.row_rounding import decoder_linears, rows_round_alike
-
-
-class RowCountedLinear(torch.nn.Linear):
-    """A linear whose rows shift by a hair when the product has more than ``rows`` rows, as a BLAS kernel may."""
-
-    def __init__(self, rows: int) -> None:
-        super().__init__(8, 4, bias=False)
-        self.rows = rows
-
-    def forward(self, inputs):
-        out = super().forward(inputs)
-        return out + 1e-6 if inputs.shape[0] > self.rows else out
 
 
 def test_rows_that_round_alike_pass_and_a_row_count_dependent_product_fails():

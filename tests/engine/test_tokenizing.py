@@ -1,6 +1,8 @@
 """Long documents: only the prefix the input limit needs is tokenized, and the full length is counted in chunks."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -47,3 +49,36 @@ def test_a_huge_document_is_never_tokenized_whole(tokenizer, examples):
     assert len(ids) == 512 and length > 3 * 512
     assert max(recording.sizes) <= tokenizing.COUNT_CHUNK_CHARS < len(huge)
     assert sum(recording.sizes) < len(huge) + 4 * (512 + tokenizing.MARGIN_TOKENS) * tokenizing.CHARS_PER_TOKEN
+
+
+HUGE_RECORD = """
+import json, resource, sys, time
+from longsum.config import BatchSettings, GenerationSettings, ModelSettings
+from longsum.summarizers.seq2seq import load_seq2seq
+from longsum.engine.loading import load_model
+
+article = json.loads(open(sys.argv[1], encoding="utf-8").readline())["article"]
+text = ((article + "\\n") * (50_000_000 // len(article) + 1))[:50_000_000]
+summarizer = load_seq2seq(load_model(ModelSettings(model=sys.argv[2])), GenerationSettings(), BatchSettings(max_input_tokens=1024))
+before, start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter()
+ids, length = summarizer.encode(text)
+seconds = time.perf_counter() - start
+prefix = summarizer.loaded.tokenizer(text[:20_000], truncation=True, max_length=1024).input_ids
+grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
+print(json.dumps({"ids_match": ids == prefix, "length": length, "seconds": seconds, "grown_mb": grown}))
+"""
+
+
+@pytest.mark.slow
+def test_a_50_mb_record_is_tokenized_in_bounded_memory(examples, tiny_tglobal):
+    measured = subprocess.run(
+        [sys.executable, "-c", HUGE_RECORD, str(examples), str(tiny_tglobal)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert measured.returncode == 0, measured.stderr[-3000:]
+    figures = json.loads(measured.stdout.strip().splitlines()[-1])
+    assert figures["ids_match"] and figures["length"] > 5_000_000
+    # Tokenizing the whole record twice, as before, grew the process by about 6 GB; chunks keep it near 0.2 GB.
+    assert figures["grown_mb"] < 1000, figures

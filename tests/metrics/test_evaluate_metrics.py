@@ -1,12 +1,9 @@
-"""evaluate metric modules: resolving, fingerprinting, loading and computing offline; longsum's own ROUGE module."""
+"""evaluate metric modules: resolving, fingerprinting, loading and computing offline."""
 
-import evaluate
 import pytest
 
-from longsum.config import ScoreSettings
 from longsum.errors import LongsumError
-from longsum.metrics.evaluate_metrics import ROUGE_MODULE, compute_metric, load_metric, metric_spec
-from longsum.runs.scoring import score_file
+from longsum.metrics.evaluate_metrics import compute_metric, load_metric, metric_spec
 
 
 def test_a_local_folder_is_named_for_its_script_and_hashed(metric_module):
@@ -51,18 +48,3 @@ def test_a_module_that_does_not_import_is_one_error(tmp_path):
     broken.write_text("import nowhere_to_be_found\n", encoding="utf-8")
     with pytest.raises(LongsumError, match=r"--metric .*broken.py could not be loaded"):
         load_metric(metric_spec(str(broken)))
-
-
-def test_longsum_rouge_module_returns_what_score_returns(tmp_path):
-    predictions = ["the cells grew fast. they divided twice.", "mice ate fat. livers grew.", "nothing here"]
-    references = ["the cells grew. they divided twice a day.", "the mice ate a fat diet. their livers grew.", "a b c"]
-    (tmp_path / "p.txt").write_text("\n".join(predictions) + "\n", encoding="utf-8")
-    (tmp_path / "r.txt").write_text("\n".join(references) + "\n", encoding="utf-8")
-    scored = score_file(tmp_path / "p.txt", tmp_path / "r.txt", ScoreSettings(bootstrap_samples=200, seed=3))
-    results = evaluate.load(ROUGE_MODULE).compute(
-        predictions=predictions, references=references, bootstrap_samples=200, seed=3
-    )
-    for name, s in scored["rouge"].items():
-        assert (results[name], results[f"{name}_low"], results[f"{name}_high"]) == (s["f"], s["f_low"], s["f_high"])
-        assert (results[f"{name}_precision"], results[f"{name}_recall"]) == (s["p"], s["r"])
-    assert results["signature"] == "n:3|stem:no|lsum:punkt-v1|boot:200@0.95|seed:3"

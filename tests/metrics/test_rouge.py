@@ -1,8 +1,8 @@
-import numpy as np
+"""ROUGE per document: known answers, parity with rouge-score on sentence-split text, the splitter and stemmer."""
+
 import pytest
 from rouge_score import rouge_scorer
 
-from longsum.metrics.aggregation import aggregate
 from longsum.metrics.rouge import ROUGE_TYPES, RougeScorer, Score
 
 PAIRS = [
@@ -65,27 +65,3 @@ def test_sentence_splitting_changes_only_rouge_lsum():
 def test_stemmer_matches_inflections():
     assert RougeScorer(use_stemmer=True).score("cells divided", "cell divides")["rouge1"].f == 1.0
     assert RougeScorer(use_stemmer=False).score("cells divided", "cell divides")["rouge1"].f == 0.0
-
-
-def test_aggregate_is_the_plain_mean_with_a_seeded_interval():
-    scorer = RougeScorer()
-    per_doc = [scorer.score(p, r) for p, r in PAIRS]
-    result = aggregate(per_doc, samples=500, seed=7)
-    for t in ROUGE_TYPES:
-        f = np.array([d[t].f for d in per_doc])
-        assert result[t].f == pytest.approx(f.mean())
-        assert result[t].p == pytest.approx(np.mean([d[t].p for d in per_doc]))
-        assert result[t].f_low <= result[t].f <= result[t].f_high
-    assert aggregate(per_doc, samples=500, seed=7) == result
-    assert aggregate(per_doc, samples=500, seed=8)["rouge1"] != result["rouge1"]
-
-
-def test_interval_narrows_as_confidence_falls():
-    per_doc = [RougeScorer().score(p, r) for p, r in PAIRS]
-    wide = aggregate(per_doc, confidence=0.99)["rouge1"]
-    narrow = aggregate(per_doc, confidence=0.5)["rouge1"]
-    assert wide.f_high - wide.f_low > narrow.f_high - narrow.f_low
-
-
-def test_aggregate_of_nothing_is_empty():
-    assert aggregate([]) == {}

@@ -1,47 +1,8 @@
-"""Length buckets, per-document statistics and their summary, with hand-worked answers."""
+"""Per-document length and extractiveness statistics and their summary, with hand-worked answers."""
 
 import pytest
 
-from longsum.config import ScoreSettings
-from longsum.metrics.length_buckets import bucket_labels, length_bucket, rouge_by_length
-from longsum.metrics.rouge import ROUGE_TYPES, Score
 from longsum.metrics.summary_stats import document_stats, summarize_stats
-
-
-@pytest.mark.parametrize(
-    "tokens, truncated, bucket",
-    [
-        (1, False, "<=2k"),
-        (2048, False, "<=2k"),
-        (2049, False, "2k-4k"),
-        (4096, False, "2k-4k"),
-        (8000, False, "4k-8k"),
-        (16384, False, "8k-16k"),
-        (20000, False, ">16k"),
-        (16384, True, "truncated"),
-        (300, True, "truncated"),
-        (-1, False, None),
-    ],
-)
-def test_length_bucket(tokens, truncated, bucket):
-    assert length_bucket(tokens, truncated) == bucket
-
-
-def test_bucket_labels_in_order():
-    assert bucket_labels() == ["<=2k", "2k-4k", "4k-8k", "8k-16k", ">16k", "truncated"]
-
-
-def scores(f):
-    return {t: Score(f, f, f) for t in ROUGE_TYPES}
-
-
-def test_rouge_by_length_groups_documents_and_averages_them():
-    lengths = {"a": (1000, False), "b": (1500, False), "c": (5000, False), "d": (16384, True), "e": (-1, False)}
-    per_doc = {"a": scores(0.2), "b": scores(0.4), "c": scores(0.5), "d": scores(0.1), "e": scores(0.9)}
-    buckets = rouge_by_length(lengths, per_doc, ScoreSettings(bootstrap_samples=50))
-    assert [(b["bucket"], b["documents"]) for b in buckets] == [("<=2k", 2), ("4k-8k", 1), ("truncated", 1)]
-    assert buckets[0]["rouge"]["rouge1"]["f"] == pytest.approx(0.3)
-    assert buckets[1]["rouge"]["rougeL"]["f"] == pytest.approx(0.5)
 
 
 def test_document_stats_on_a_constructed_text():

@@ -1,4 +1,5 @@
-"""Numerical safety: non-finite activations are detected and reported with a way out."""
+"""The seq2seq summarizer: unpadded encoding that keeps half precision finite, and non-finite activations
+detected and reported with a way out."""
 
 import torch
 
@@ -13,7 +14,7 @@ from longsum.config import (
 from longsum.engine.batching import Batch, Item
 from longsum.engine.loading import LoadedModel, load_model
 from longsum.runs.evaluation import evaluate
-from longsum.sources.documents import Document
+from longsum.sources.documents import Document, iter_documents
 from longsum.summarizers.protocol import Output
 from longsum.summarizers.seq2seq import load_seq2seq
 
@@ -23,6 +24,33 @@ def summarizer_for(model_dir, half=False):
     if half:
         loaded = LoadedModel(loaded.model.half(), loaded.tokenizer, "cpu", "fp16", "tiny", "x")
     return load_seq2seq(loaded, GenerationSettings(max_length=8), BatchSettings())
+
+
+def test_half_precision_encoding_stays_finite_where_padding_would_not(tiny_local, examples):
+    """fp16 on the CPU: the padded docs-recipe encoder yields NaN, longsum's unpadded encoder does not."""
+    loaded = load_model(ModelSettings(model=str(tiny_local)))
+    model = loaded.model.half()
+    texts = [d.text for d in iter_documents(DataSettings(dataset=str(examples), limit=2))]
+    ids = [loaded.tokenizer(t, truncation=True, max_length=512).input_ids[: 300 + 100 * i] for i, t in enumerate(texts)]
+    encoder = model.get_encoder()
+    with torch.inference_mode():
+        for row in ids:
+            assert torch.isfinite(encoder(input_ids=torch.tensor([row])).last_hidden_state).all()
+        padded = torch.zeros(2, 512, dtype=torch.long)
+        mask = torch.zeros(2, 512, dtype=torch.long)
+        for i, row in enumerate(ids):
+            padded[i, : len(row)] = torch.tensor(row)
+            mask[i, : len(row)] = 1
+        hidden = encoder(input_ids=padded, attention_mask=mask).last_hidden_state
+    assert not torch.isfinite(hidden[0, : len(ids[0])]).all(), "the hazard this design avoids"
+    summarizer = load_seq2seq(
+        LoadedModel(model, loaded.tokenizer, "cpu", "fp16", "tiny", "x"),
+        GenerationSettings(max_length=8),
+        BatchSettings(),
+    )
+    batch = Batch(tuple(Item(Document(i, str(i), "", None), row, len(row)) for i, row in enumerate(ids)))
+    outputs = summarizer.generate(batch)
+    assert all(o.text.strip() and o.tokens > 0 for o in outputs)
 
 
 def test_non_finite_encoder_outputs_are_reported_once_checked(tiny_local):

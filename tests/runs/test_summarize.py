@@ -1,17 +1,20 @@
-"""summarize, score and compare: every input form, through CliRunner and the library."""
+"""Summarizing files: every input form (text, Markdown, PDF, stdin) through CliRunner and the library, batched
+together as one at a time would give them, and each unreadable input one line."""
 
+import io
 import json
 
 import pytest
+from conftest import FAST
+from fakes import EchoSummarizer
 from typer.testing import CliRunner
 
 from longsum.cli import app
-from longsum.config import ScoreSettings
-from longsum.runs.comparison import compare_files
-from longsum.runs.scoring import score_file
+from longsum.config import BatchSettings
+from longsum.errors import LongsumError
+from longsum.runs.summarize import FileSummary, read_input, summarize_files
 
 runner = CliRunner()
-FAST = ["--model", "builtin:tglobal", "--max-length", "12", "--max-input-tokens", "256"]
 
 
 def minimal_pdf(text):
@@ -94,85 +97,32 @@ def test_summarize_errors(documents, make, message):
     assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
 
 
-@pytest.fixture
-def two_runs(examples, tmp_path):
-    for name, beams in (("a", "1"), ("b", "2")):
-        result = runner.invoke(
-            app,
-            [
-                "eval",
-                *FAST,
-                "--dataset",
-                str(examples),
-                "--num-beams",
-                beams,
-                "--bootstrap-samples",
-                "200",
-                "--output-dir",
-                str(tmp_path / name),
-            ],
-        )
-        assert result.exit_code == 0, result.output
-    return tmp_path / "a", tmp_path / "b"
+def test_the_library_summarizes_in_the_order_given_and_skips_the_model_for_empty_files(tmp_path, monkeypatch):
+    (tmp_path / "short.txt").write_text("cells grew.", encoding="utf-8")
+    (tmp_path / "long.md").write_text("mice were fed a high fat diet for many weeks.", encoding="utf-8")
+    (tmp_path / "blank.txt").write_text("  \n", encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", io.StringIO("a note from stdin."))
+    names = [str(tmp_path / "short.txt"), "-", str(tmp_path / "blank.txt"), str(tmp_path / "long.md")]
+    summarizer = EchoSummarizer(limit=20, words=3)
+    summaries = summarize_files(names, summarizer, BatchSettings(batch_size=2))
+    assert [s.file for s in summaries] == names
+    assert [s.summary for s in summaries] == ["cells grew.", "a note from", "", "mice were fed"]
+    # One token per character and an end token, cut at 20: only the long file lost tokens.
+    assert [(s.input_tokens, s.source_tokens, s.truncated) for s in summaries] == [
+        (12, 12, False),
+        (19, 19, False),
+        (0, 0, False),
+        (20, 46, True),
+    ]
+    assert sorted(item.doc.id for b in summarizer.batches for item in b.items) == sorted(set(names) - {names[2]})
 
 
-def test_score_equals_what_eval_reported(two_runs):
-    run = two_runs[0]
-    stored = json.loads((run / "metrics.json").read_text())
-    result = runner.invoke(app, ["score", str(run / "predictions.jsonl"), "--bootstrap-samples", "200", "--json"])
-    assert result.exit_code == 0, result.output
-    scored = json.loads(result.stdout)
-    assert scored["rouge"] == stored["rouge"]
-    assert (scored["documents"], scored["truncated"]) == (stored["documents"], stored["truncated"])
-    assert scored["signature"].startswith(f"predictions:{run / 'predictions.jsonl'}|n:8|")
+def test_a_summary_s_json_form_leaves_out_the_source_length():
+    summary = FileSummary("a.txt", "text", 256, True, 900)
+    assert summary.to_dict() == {"file": "a.txt", "summary": "text", "input_tokens": 256, "truncated": True}
 
 
-def test_score_two_plain_text_files(tmp_path):
-    (tmp_path / "pred.txt").write_text("the cat sat\nx y z\n", encoding="utf-8")
-    (tmp_path / "ref.txt").write_text("the cat sat on the mat\na b c\n", encoding="utf-8")
-    metrics = score_file(tmp_path / "pred.txt", tmp_path / "ref.txt", ScoreSettings(bootstrap_samples=50))
-    assert metrics["documents"] == 2
-    assert metrics["rouge"]["rouge1"]["f"] == pytest.approx((2 / 3 + 0) / 2)
-
-
-def test_score_other_jsonl_field_names(tmp_path):
-    path = tmp_path / "p.jsonl"
-    path.write_text(json.dumps({"summary": "the cat sat", "target": "the cat sat"}) + "\n", encoding="utf-8")
-    assert score_file(path, None, ScoreSettings(bootstrap_samples=10))["rouge"]["rougeL"]["f"] == 1.0
-
-
-@pytest.mark.parametrize(
-    "files, message",
-    [
-        ({"p.jsonl": '{"text": "x", "gold": "y"}\n'}, "no prediction field"),
-        ({"p.txt": "a\nb\n", "r.txt": "a\n"}, "different numbers of lines"),
-        ({}, "predictions not found"),
-    ],
-)
-def test_score_errors(tmp_path, files, message):
-    for name, content in files.items():
-        (tmp_path / name).write_text(content, encoding="utf-8")
-    args = [str(tmp_path / ("p.txt" if "p.txt" in files else "p.jsonl"))] + (
-        [str(tmp_path / "r.txt")] if "r.txt" in files else []
-    )
-    result = runner.invoke(app, ["score", *args])
-    assert result.exit_code == 2 and message in result.stderr
-
-
-def test_compare_two_runs(two_runs):
-    a, b = two_runs
-    result = runner.invoke(app, ["compare", str(a), str(b), "--samples", "300", "--json"])
-    assert result.exit_code == 0, result.output
-    comparison = json.loads(result.stdout)
-    assert comparison["shared_documents"] == 8 and comparison["samples"] == 300 and comparison["seed"] == 0
-    for c in comparison["metrics"].values():
-        assert c["delta"] == pytest.approx(c["b"] - c["a"])
-        assert c["delta_low"] <= c["delta"] <= c["delta_high"]
-        assert 0 < c["p_bootstrap"] <= 1 and 0 < c["p_randomization"] <= 1
-    table = runner.invoke(app, ["compare", str(a), str(b), "--samples", "100"])
-    assert "rougeLsum" in table.stdout and "8 shared documents" in table.stdout
-
-
-def test_compare_a_run_with_itself_finds_nothing(two_runs):
-    comparison = compare_files(two_runs[0], two_runs[0], ScoreSettings(bootstrap_samples=100))
-    assert all(c["delta"] == 0 and c["p_randomization"] == 1.0 for c in comparison["metrics"].values())
+def test_a_file_that_is_not_utf8_is_named_with_the_byte(tmp_path):
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
+    with pytest.raises(LongsumError, match=r"latin1.txt: not UTF-8 text \(byte 3\)$"):
+        read_input(str(tmp_path / "latin1.txt"))

@@ -1,4 +1,5 @@
-"""Durable, resumable runs: torn files, interruptions, refused resumes, and a real SIGKILL."""
+"""Resumable runs end to end: an interrupted run resumed to the uninterrupted result, a larger limit, refused
+resumes, and a real SIGKILL, SIGTERM and SIGINT."""
 
 import json
 import os
@@ -19,51 +20,8 @@ from longsum.config import (
     ScoreSettings,
 )
 from longsum.errors import LongsumError
-from longsum.results.storage import (
-    METRICS,
-    PREDICTIONS,
-    PredictionLog,
-    PredictionRecord,
-    completed_ids,
-    merge_predictions,
-    read_predictions,
-)
+from longsum.results.storage import METRICS, PREDICTIONS, read_predictions
 from longsum.runs.evaluation import evaluate
-
-
-def record(i):
-    return PredictionRecord(f"d{i}", f"prediction {i}", f"reference {i}", 10 + i, False)
-
-
-def test_log_drops_a_torn_last_line_and_keeps_the_rest(tmp_path):
-    path = tmp_path / PREDICTIONS
-    log = PredictionLog(path)
-    log.append([record(0), record(1)])
-    log.close()
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write('{"id": "d2", "predic')
-    assert completed_ids([path]) == {"d0", "d1"}
-    resumed = PredictionLog(path, resume=True)
-    assert resumed.dropped_partial_line
-    resumed.append([record(2)])
-    resumed.close()
-    merge_predictions([path], ["d2", "d0", "d1"], path)
-    assert [r.id for r in read_predictions(path)] == ["d2", "d0", "d1"]
-
-
-def test_merge_puts_the_ordered_ids_first_and_keeps_every_other_record(tmp_path):
-    first, second = PredictionLog(tmp_path / "a.jsonl"), PredictionLog(tmp_path / "b.jsonl")
-    first.append([record(3), record(1)])
-    second.append([record(2), record(4)])
-    first.close()
-    second.close()
-    kept = merge_predictions(
-        [tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "missing.jsonl"],
-        ["d1", "d2", "d3"],
-        tmp_path / "out.jsonl",
-    )
-    assert read_predictions(tmp_path / "out.jsonl") == [record(1), record(2), record(3), record(4)]
-    assert kept == 1 and not (tmp_path / "out.jsonl.tmp").exists()
 
 
 @pytest.fixture

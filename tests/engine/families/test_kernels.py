@@ -1,0 +1,73 @@
+"""The shared attention kernels: each beam's attention to its input's keys rounds as the stock per-beam product,
+and cross keys and values are projected once per input."""
+
+import pytest
+import torch
+
+from longsum.engine.families import kernels
+from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
+from longsum.engine.fast_paths import beam_shared_cross_cache
+
+
+def by_hand(query, keys, values, mask, scaling):
+    """softmax(q k^T x scaling + mask) v for each beam, each beam's rows against their own input's keys."""
+    beams = query.shape[1]
+    return torch.stack(
+        [
+            torch.softmax(torch.matmul(query[:, b], keys.transpose(2, 3)) * scaling + mask, dim=-1) @ values
+            for b in range(beams)
+        ],
+        1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("inputs", "beams", "heads", "dim", "length", "steps"),
+    [
+        (2, 2, 2, 32, 700, 1),
+        (3, 3, 12, 64, 1100, 1),
+        (2, 2, 4, 64, 16384, 1),
+        (2, 2, 2, 32, 300, 3),
+        (1, 8, 4, 64, 2000, 1),
+    ],
+)
+def test_shared_key_attention_rounds_as_one_stock_product_per_beam(inputs, beams, heads, dim, length, steps):
+    generator = torch.Generator().manual_seed(length)
+    query = torch.randn(inputs, beams, heads, steps, dim, generator=generator)
+    keys, values = (torch.randn(inputs, heads, length, dim, generator=generator) for _ in range(2))
+    mask = torch.zeros(inputs, 1, steps, length)
+    mask[0, ..., length // 3 :] = torch.finfo(torch.float32).min
+    # The stock path: each beam's rows hold their own copy of the keys and values.
+    stock = by_hand(query, keys, values, mask, 0.5)
+    assert torch.equal(attend_per_beam(query, keys, values, mask, scaling=0.5), stock)
+
+
+def test_one_head_a_group_without_a_mask_gives_the_same_bits(monkeypatch):
+    # One (input, head) pair a group: the most groups the kernel can cut the work into.
+    monkeypatch.setattr(kernels, "KEY_GROUP_BYTES", 1)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    generator = torch.Generator().manual_seed(3)
+    query = torch.randn(3, 2, 4, 2, 16, generator=generator)
+    keys, values = (torch.randn(3, 4, 50, 16, generator=generator) for _ in range(2))
+    out = attend_per_beam(query, keys, values, None)
+    assert out.shape == (3, 2, 4, 2, 16)
+    assert torch.equal(out, by_hand(query, keys, values, 0.0, 1.0))
+
+
+def test_cross_keys_and_values_are_projected_once_per_input_and_then_read_back():
+    generator = torch.Generator().manual_seed(0)
+    inputs, beams, length, width, heads = 2, 3, 5, 8, 2
+    states = torch.randn(inputs, length, width, generator=generator)
+    repeated = states.repeat_interleave(beams, dim=0)  # as transformers hands each input's outputs to its beams
+    k_proj, v_proj = torch.nn.Linear(width, width), torch.nn.Linear(width, width)
+    cache = beam_shared_cross_cache(beams)
+    with torch.no_grad():
+        keys, values = shared_cross_keys_values(cache, 0, repeated, beams, (k_proj, v_proj), heads)
+        expected_keys = k_proj(states).view(inputs, length, heads, width // heads).transpose(1, 2)
+        expected_values = v_proj(states).view(inputs, length, heads, width // heads).transpose(1, 2)
+    assert keys.shape == (inputs, heads, length, width // heads)
+    assert torch.equal(keys, expected_keys) and torch.equal(values, expected_values)
+    assert cache.is_updated[0]
+    # Later steps read the stored rows, whatever states they are handed.
+    again = shared_cross_keys_values(cache, 0, torch.zeros_like(repeated), beams, (k_proj, v_proj), heads)
+    assert torch.equal(again[0], expected_keys) and torch.equal(again[1], expected_values)
