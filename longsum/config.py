@@ -47,9 +47,7 @@ class ModelSettings:
         _require(bool(self.model.strip()), "--model must not be empty")
         _require(self.dtype in DTYPES, f"unknown --dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
         device = self.device
-        valid = device in ("auto", "cpu", "cuda") or (
-            device.startswith("cuda:") and device[5:].isdigit()
-        )
+        valid = device in ("auto", "cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())
         _require(valid, f"unknown --device {device!r}; use auto, cpu, cuda or cuda:N")
 
 
@@ -134,9 +132,7 @@ class BatchSettings:
     def __post_init__(self) -> None:
         _require(self.max_input_tokens is None or self.max_input_tokens >= 2, "--max-input-tokens must be at least 2")
         _require(self.batch_size is None or self.batch_size >= 1, "--batch-size must be at least 1")
-        _require(
-            self.max_batch_tokens is None or self.max_batch_tokens >= 1, "--max-batch-tokens must be at least 1"
-        )
+        _require(self.max_batch_tokens is None or self.max_batch_tokens >= 1, "--max-batch-tokens must be at least 1")
         _require(self.padding in PADDINGS, f"unknown --padding {self.padding!r}; use dynamic or max-length")
         _require(self.sort_window >= 1, "the sort window must hold at least one document")
 
@@ -180,7 +176,53 @@ class EvalConfig:
     batching: BatchSettings = field(default_factory=BatchSettings)
     scoring: ScoreSettings = field(default_factory=ScoreSettings)
     seed: int = 0
+    #: How a decoder-only (causal LM) model is prompted; seq2seq models ignore it. (A lambda: the class is defined
+    #: at the end of the module.)
+    prompting: PromptSettings = field(default_factory=lambda: PromptSettings())
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain JSON-ready data."""
         return dataclasses.asdict(self)
+
+
+#: Where a prompt template puts the document.
+DOCUMENT_PLACEHOLDER = "{document}"
+CHAT_TEMPLATE_MODES = ("auto", "on", "off")
+TRUNCATIONS = ("end", "middle")
+
+
+@dataclass(frozen=True)
+class PromptSettings:
+    """How a decoder-only (causal LM) model is asked for a summary.
+
+    Attributes:
+        prompt: the instruction, with ``{document}`` where the document goes (exactly once); ``None``: the named
+            benchmark's published prompt (``sources/presets.py``), else a plain default.
+        system_prompt: sent as a system turn under a chat template (before the prompt, as plain text, without one).
+        chat_template: ``auto`` applies the tokenizer's chat template when it has one (the prompt as a user turn,
+            with the generation prompt); ``on`` requires one; ``off`` tokenizes the prompt text as it is, with the
+            tokenizer's own BOS handling.
+        truncation: only the document is cut when the prompt and the new tokens do not fit the input limit:
+            ``end`` keeps the document's start, ``middle`` its first and last halves (as LongBench does).
+        stop: strings that end a summary where one first appears (the summary is the text before it).
+    """
+
+    prompt: str | None = None
+    system_prompt: str | None = None
+    chat_template: str = "auto"
+    truncation: str = "end"
+    stop: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.prompt is not None:
+            count = self.prompt.count(DOCUMENT_PLACEHOLDER)
+            _require(count > 0, f"the prompt has no {DOCUMENT_PLACEHOLDER} placeholder: where does the document go?")
+            _require(count == 1, f"the prompt has {count} {DOCUMENT_PLACEHOLDER} placeholders; give it exactly one")
+        _require(
+            self.chat_template in CHAT_TEMPLATE_MODES,
+            f"unknown --chat-template {self.chat_template!r}; use {', '.join(CHAT_TEMPLATE_MODES)}",
+        )
+        _require(
+            self.truncation in TRUNCATIONS, f"unknown --truncation {self.truncation!r}; use {' or '.join(TRUNCATIONS)}"
+        )
+        _require(all(self.stop), "a stop string must not be empty")
