@@ -3,8 +3,10 @@ import pytest
 from longsum.config import (
     BatchSettings,
     DataSettings,
+    EvalConfig,
     GenerationSettings,
     ModelSettings,
+    PromptSettings,
     ScoreSettings,
 )
 from longsum.errors import LongsumError
@@ -28,6 +30,11 @@ from longsum.errors import LongsumError
         (lambda: BatchSettings(max_input_tokens=1), "--max-input-tokens"),
         (lambda: ScoreSettings(sentence_splitter="spacy"), "splitter"),
         (lambda: ScoreSettings(confidence=1.0), "--confidence"),
+        (lambda: PromptSettings(prompt="Summarize the article."), "no {document} placeholder"),
+        (lambda: PromptSettings(prompt="{document} and again {document}"), "has 2 {document} placeholders"),
+        (lambda: PromptSettings(chat_template="yes"), "--chat-template"),
+        (lambda: PromptSettings(truncation="start"), "--truncation"),
+        (lambda: PromptSettings(stop=("",)), "stop string must not be empty"),
     ],
 )
 def test_bad_settings_raise_one_clear_error(build, message):
@@ -52,3 +59,16 @@ def test_max_new_tokens_replaces_max_length():
 def test_settings_are_frozen():
     with pytest.raises(AttributeError):
         ModelSettings().model = "x"  # type: ignore[misc]
+
+
+def test_the_prompt_settings_are_part_of_the_config_and_its_record():
+    config = EvalConfig(prompting=PromptSettings(prompt="Summarize.\n\n{document}", stop=("\n\n",)))
+    record = config.to_dict()["prompting"]
+    assert record == {
+        "prompt": "Summarize.\n\n{document}",
+        "system_prompt": None,
+        "chat_template": "auto",
+        "truncation": "end",
+        "stop": ("\n\n",),
+    }
+    assert EvalConfig().prompting == PromptSettings()

@@ -132,8 +132,8 @@ class PromptBuilder:
             keep = max(0, keep - (len(ids) - self.budget))
 
     def _kept(self, document: str, keep: int, head: TokenWindow, tail: TokenWindow) -> str:
-        """The text of ``keep`` of the document's ``total`` tokens: its first ones (``end``), or its first and last
-        halves (``middle``). ``tail`` holds the document's last tokens (all of them when ``head`` does)."""
+        """The text of ``keep`` of the document's tokens: its first ones (``end``), or its first and last halves
+        (``middle``). ``head`` and ``tail`` hold its first and last tokens (both all of them for a short one)."""
         first, last = (keep, 0) if self.prompt.truncation == "end" else ((keep + 1) // 2, keep // 2)
         if not keep:
             return ""

@@ -95,7 +95,8 @@ def load_causal(loaded: LoadedModel, config: EvalConfig) -> CausalSummarizer:
 
     The prompt and ``max_new_tokens`` default to the named benchmark's (``config.data.dataset``), else to a plain
     summarization prompt and 512 new tokens. ``config.generation.max_length`` is not used (for a causal LM it would
-    count the prompt).
+    count the prompt). ``config.generation.num_beams`` applies as given: ``None`` keeps the checkpoint's (greedy for
+    most chat models), while ``GenerationSettings``' own default, 2, is the LongT5 recipe's.
 
     Raises:
         LongsumError: the prompt does not fit the input limit, or the chat template is required but missing or
