@@ -18,9 +18,13 @@ DEFAULT_DATASET = "ccdv/pubmed-summarization:document"
 Dtype = Literal["auto", "bf16", "fp16", "fp32"]
 Padding = Literal["dynamic", "max-length"]
 SentenceSplitter = Literal["punkt", "newline"]
+ChatTemplate = Literal["auto", "on", "off"]
+Truncation = Literal["end", "middle"]
 DTYPES: tuple[Dtype, ...] = get_args(Dtype)
 PADDINGS: tuple[Padding, ...] = get_args(Padding)
 SPLITTERS: tuple[SentenceSplitter, ...] = get_args(SentenceSplitter)
+CHAT_TEMPLATE_MODES: tuple[ChatTemplate, ...] = get_args(ChatTemplate)
+TRUNCATIONS: tuple[Truncation, ...] = get_args(Truncation)
 
 
 def _require(condition: bool, message: str) -> None:
@@ -171,6 +175,47 @@ class ScoreSettings:
         _require(0 < self.confidence < 1, "the confidence level must lie between 0 and 1")
 
 
+#: Where a prompt template puts the document.
+DOCUMENT_PLACEHOLDER = "{document}"
+
+
+@dataclass(frozen=True)
+class PromptSettings:
+    """How a decoder-only (causal LM) model is asked for a summary.
+
+    Attributes:
+        prompt: the instruction, with ``{document}`` where the document goes (exactly once); ``None``: the named
+            benchmark's published prompt (``sources/presets.py``), else a plain default.
+        system_prompt: sent as a system turn under a chat template (before the prompt, as plain text, without one).
+        chat_template: ``auto`` applies the tokenizer's chat template when it has one (the prompt as a user turn,
+            with the generation prompt); ``on`` requires one; ``off`` tokenizes the prompt text as it is, with the
+            tokenizer's own BOS handling.
+        truncation: only the document is cut when the prompt and the new tokens do not fit the input limit:
+            ``end`` keeps the document's start, ``middle`` its first and last halves (as LongBench does).
+        stop: strings that end a summary where one first appears (the summary is the text before it).
+    """
+
+    prompt: str | None = None
+    system_prompt: str | None = None
+    chat_template: ChatTemplate = "auto"
+    truncation: Truncation = "end"
+    stop: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.prompt is not None:
+            count = self.prompt.count(DOCUMENT_PLACEHOLDER)
+            _require(count > 0, f"the prompt has no {DOCUMENT_PLACEHOLDER} placeholder: where does the document go?")
+            _require(count == 1, f"the prompt has {count} {DOCUMENT_PLACEHOLDER} placeholders; give it exactly one")
+        _require(
+            self.chat_template in CHAT_TEMPLATE_MODES,
+            f"unknown --chat-template {self.chat_template!r}; use {', '.join(CHAT_TEMPLATE_MODES)}",
+        )
+        _require(
+            self.truncation in TRUNCATIONS, f"unknown --truncation {self.truncation!r}; use {' or '.join(TRUNCATIONS)}"
+        )
+        _require(all(self.stop), "a stop string must not be empty")
+
+
 @dataclass(frozen=True)
 class EvalConfig:
     """Everything that decides the numbers of one ``longsum eval`` run.
@@ -183,6 +228,8 @@ class EvalConfig:
     generation: GenerationSettings = field(default_factory=GenerationSettings)
     batching: BatchSettings = field(default_factory=BatchSettings)
     scoring: ScoreSettings = field(default_factory=ScoreSettings)
+    #: How a decoder-only (causal LM) model is prompted; seq2seq models ignore it.
+    prompting: PromptSettings = field(default_factory=PromptSettings)
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain JSON-ready data."""

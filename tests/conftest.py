@@ -145,3 +145,98 @@ def failing_metric_module(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+#: The tiny causal LMs the tests build: family, and the token that ends a turn (made likely, see ``_end_likely``).
+CAUSAL_FAMILIES = {"llama": "<|eot_id|>", "qwen2": "<|im_end|>", "mistral": "</s>"}
+
+
+def staggered_texts(count: int = 6) -> list[str]:
+    """The shipped examples cut to their heading and 1, 2, 3, 5, 8 and 13 sentences: prompts of different lengths."""
+    from longsum.config import DataSettings
+    from longsum.metrics.sentences import split_punkt
+    from longsum.sources.documents import iter_documents
+
+    docs = list(iter_documents(DataSettings(dataset=str(EXAMPLES), limit=count)))
+    return [" ".join(split_punkt(d.text)[: 1 + k]) for d, k in zip(docs, (1, 2, 3, 5, 8, 13), strict=False)]
+
+
+#: New tokens the causal fidelity tests generate.
+CAUSAL_NEW_TOKENS = 16
+
+
+def _ends(model, prompts, end: int, num_beams: int) -> list[int | None]:
+    """The step at which each prompt's summary ends with ``end`` (``None``: it runs to the limit)."""
+    import torch
+
+    steps = []
+    for ids in prompts:
+        with torch.inference_mode():
+            out = model.generate(
+                torch.tensor([ids]),
+                max_new_tokens=CAUSAL_NEW_TOKENS,
+                num_beams=num_beams,
+                do_sample=False,
+                eos_token_id=end,
+                pad_token_id=end,
+            )
+        new = out[0, len(ids) :].tolist()
+        steps.append(new.index(end) + 1 if end in new else None)
+    return steps
+
+
+def _end_likely(end_token: str):
+    """Make a random causal LM end its turn now and then: the end token's output row becomes a scaled copy of the
+    row of a token the model writes in about half of the staggered documents' summaries, chosen so that with greedy
+    search and with 2 beams summaries end at two steps or more and some run to the length limit."""
+
+    def adjust(model, tokenizer):
+        from collections import Counter
+
+        import torch
+
+        from longsum.sources.presets import DEFAULT_PROMPT
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            prompts = [
+                tokenizer.apply_chat_template(
+                    [{"role": "user", "content": DEFAULT_PROMPT.template.replace("{document}", text)}],
+                    add_generation_prompt=True,
+                    return_dict=True,
+                )["input_ids"]
+                for text in staggered_texts()
+            ]
+            seen: Counter[int] = Counter()
+            for ids in prompts:
+                with torch.inference_mode():
+                    out = model.generate(torch.tensor([ids]), max_new_tokens=CAUSAL_NEW_TOKENS, do_sample=False)
+                seen.update(set(out[0, len(ids) :].tolist()))
+            end = tokenizer.convert_tokens_to_ids(end_token)
+            head = model.get_output_embeddings().weight
+            for token in sorted(seen, key=lambda t: (abs(seen[t] - len(prompts) / 2), t)):
+                for scale in (1.05, 1.2):
+                    with torch.no_grad():
+                        head[end] = head[token] * scale
+                    steps = [_ends(model, prompts, end, beams) for beams in (1, 2)]
+                    if all(None in s and len({e for e in s if e}) >= 2 for s in steps):
+                        return
+            raise RuntimeError("no token makes the end token end summaries at different steps")
+        finally:
+            torch.set_num_threads(threads)
+
+    return adjust
+
+
+@pytest.fixture(scope="session", params=list(CAUSAL_FAMILIES))
+def tiny_causal(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """(family, checkpoint) of a tiny random Llama 3, Qwen2 and Mistral with chat templates, saved with
+    save_pretrained, whose turn-end token is likely enough that summaries end at different steps."""
+    from longsum.summarizers.builtin import corpus_path
+    from longsum.summarizers.causal_builtin import CAUSAL_BUILTINS, build_tiny_causal
+
+    family = request.param
+    spec = CAUSAL_BUILTINS[f"builtin:{family}"]
+    folder = tmp_path_factory.mktemp(f"tiny-causal-{family}")
+    return family, build_tiny_causal(folder, spec, corpus_path(), _end_likely(CAUSAL_FAMILIES[family]))

@@ -14,6 +14,7 @@ from longsum.config import (
     GenerationSettings,
     ModelSettings,
     Padding,
+    PromptSettings,
     ScoreSettings,
     SentenceSplitter,
 )
@@ -38,6 +39,11 @@ from longsum.errors import LongsumError
         (lambda: BatchSettings(max_input_tokens=1), "--max-input-tokens"),
         (lambda: ScoreSettings(sentence_splitter="spacy"), "splitter"),
         (lambda: ScoreSettings(confidence=1.0), "the confidence level must lie between 0 and 1"),
+        (lambda: PromptSettings(prompt="Summarize the article."), "no {document} placeholder"),
+        (lambda: PromptSettings(prompt="{document} and again {document}"), "has 2 {document} placeholders"),
+        (lambda: PromptSettings(chat_template="yes"), "--chat-template"),
+        (lambda: PromptSettings(truncation="start"), "--truncation"),
+        (lambda: PromptSettings(stop=("",)), "stop string must not be empty"),
     ],
 )
 def test_bad_settings_raise_one_clear_error(build, message):
@@ -80,3 +86,16 @@ def test_each_closed_set_is_one_literal_that_the_settings_are_typed_with():
     assert hints[ModelSettings]["dtype"] == Dtype and typing.get_args(Dtype) == DTYPES
     assert hints[BatchSettings]["padding"] == Padding and PADDINGS == ("dynamic", "max-length")
     assert hints[ScoreSettings]["sentence_splitter"] == SentenceSplitter and SPLITTERS == ("punkt", "newline")
+
+
+def test_the_prompt_settings_are_part_of_the_config_and_its_record():
+    config = EvalConfig(prompting=PromptSettings(prompt="Summarize.\n\n{document}", stop=("\n\n",)))
+    record = config.to_dict()["prompting"]
+    assert record == {
+        "prompt": "Summarize.\n\n{document}",
+        "system_prompt": None,
+        "chat_template": "auto",
+        "truncation": "end",
+        "stop": ("\n\n",),
+    }
+    assert EvalConfig().prompting == PromptSettings()

@@ -1,4 +1,5 @@
-"""Model loading: device and dtype choice, and a checkpoint from a local directory or the hub onto them."""
+"""Model loading: device and dtype choice, and a checkpoint (seq2seq or causal LM) from a local directory or the hub
+onto them."""
 
 from __future__ import annotations
 
@@ -58,9 +59,16 @@ def torch_dtype(name: str) -> Any:
     return getattr(torch, _DTYPE_NAMES[name])
 
 
+#: What a checkpoint is: an encoder-decoder (``AutoModelForSeq2SeqLM``) or a decoder-only LM (``AutoModelForCausalLM``).
+SEQ2SEQ, CAUSAL = "seq2seq", "causal"
+
+
 @dataclass
 class LoadedModel:
-    """A model ready to generate, with what is needed to reproduce its numbers."""
+    """A model ready to generate, with what is needed to reproduce its numbers.
+
+    ``kind`` is ``seq2seq`` or ``causal``: which auto class loaded it.
+    """
 
     model: Any
     tokenizer: Any
@@ -68,6 +76,7 @@ class LoadedModel:
     dtype: str
     model_id: str
     revision: str
+    kind: str = SEQ2SEQ
 
 
 def _looks_like_path(name: str) -> bool:
@@ -120,7 +129,7 @@ def _remote_code_refused(model: str) -> LongsumError:
     )
 
 
-def _refuse_new_weights(model: str, info: dict[str, Any]) -> None:
+def _refuse_new_weights(model: str, info: dict[str, Any], kind: str = SEQ2SEQ) -> None:
     """Refuse a checkpoint that left weights newly initialized: its summaries would come from random weights.
 
     transformers only logs this (e.g. a ``LongT5Model`` or ``LongT5EncoderModel`` checkpoint has no LM
@@ -133,23 +142,45 @@ def _refuse_new_weights(model: str, info: dict[str, Any]) -> None:
     if missing:
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise LongsumError(
-            f"{model!r} lacks weights a seq2seq LM needs ({shown}); transformers would fill them at random. "
+            f"{model!r} lacks weights a {kind} LM needs ({shown}); transformers would fill them at random. "
             "Is it a base or encoder-only checkpoint without an LM head?"
         )
 
 
+def checkpoint_kind(config: Any) -> str | None:
+    """``seq2seq`` for an encoder-decoder config, ``causal`` for a decoder-only LM, ``None`` for anything else.
+
+    A causal LM is a config ``AutoModelForCausalLM`` maps whose saved architecture is a causal LM (that class, or a
+    ``...ForCausalLM`` / ``...LMHeadModel``), or one whose shipped code declares ``AutoModelForCausalLM``. The mapping
+    alone is not enough: it also maps encoders such as BERT, whose masked-LM checkpoints are no text generators.
+    """
+    from transformers import MODEL_FOR_CAUSAL_LM_MAPPING
+
+    if config.is_encoder_decoder:
+        return SEQ2SEQ
+    if "AutoModelForCausalLM" in (getattr(config, "auto_map", None) or {}):
+        return CAUSAL
+    if type(config) not in MODEL_FOR_CAUSAL_LM_MAPPING:
+        return None
+    causal_class = getattr(MODEL_FOR_CAUSAL_LM_MAPPING[type(config)], "__name__", None)
+    architectures = getattr(config, "architectures", None) or []
+    if any(name == causal_class or name.endswith(("ForCausalLM", "LMHeadModel")) for name in architectures):
+        return CAUSAL
+    return CAUSAL if not architectures and getattr(config, "is_decoder", False) else None
+
+
 def load_model(settings: ModelSettings, checkpoint: Checkpoint | None = None) -> LoadedModel:
-    """Load the tokenizer and seq2seq model ``settings`` names, in eval mode on the chosen device and dtype.
+    """Load the tokenizer and the seq2seq or causal LM ``settings`` names, in eval mode on the chosen device and dtype.
 
     ``checkpoint`` says where its files are (the resolver passes the directory of a built-in model); by default
     ``settings.model`` is a local directory or a hub id.
 
     Raises:
-        LongsumError: the checkpoint cannot be found, is not seq2seq, lacks weights, ships code not trusted, or
-            the device/dtype is unavailable.
+        LongsumError: the checkpoint cannot be found, is neither seq2seq nor a causal LM, lacks weights, ships code
+            not trusted, or the device/dtype is unavailable.
     """
     import torch
-    from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
 
     from longsum.sources.hub import hub_reachable
 
@@ -178,22 +209,25 @@ def load_model(settings: ModelSettings, checkpoint: Checkpoint | None = None) ->
         if "trust_remote_code" in str(err):
             raise _remote_code_refused(settings.model) from None
         raise LongsumError(f"cannot load model {settings.model!r}: {str(err).splitlines()[0]}") from None
-    if not config.is_encoder_decoder:
+    kind = checkpoint_kind(config)
+    if kind is None:
         raise LongsumError(
-            f"{settings.model!r} is a {config.model_type} model, not an encoder-decoder (seq2seq) checkpoint"
+            f"{settings.model!r} is a {config.model_type} model, not an encoder-decoder (seq2seq) or causal LM "
+            "checkpoint"
         )
+    auto_class: Any = AutoModelForSeq2SeqLM if kind == SEQ2SEQ else AutoModelForCausalLM
     try:
         tokenizer = AutoTokenizer.from_pretrained(location, **common)
-        model, info = AutoModelForSeq2SeqLM.from_pretrained(
+        model, info = auto_class.from_pretrained(
             location, config=config, dtype=torch_dtype(dtype), device_map=device, output_loading_info=True, **common
         )
     except (OSError, ValueError) as err:
         if "trust_remote_code" in str(err):
             raise _remote_code_refused(settings.model) from None
         raise LongsumError(f"cannot load model {settings.model!r}: {str(err).splitlines()[0]}") from None
-    _refuse_new_weights(settings.model, info)
+    _refuse_new_weights(settings.model, info, kind)
     model.eval()
     revision = (
         _fingerprint(Path(location)) if local else getattr(config, "_commit_hash", None) or settings.revision or "main"
     )
-    return LoadedModel(model, tokenizer, device, dtype, settings.model, revision)
+    return LoadedModel(model, tokenizer, device, dtype, settings.model, revision, kind)

@@ -101,6 +101,8 @@ class PredictionLine(TypedDict, total=False):
     stats: dict[str, Any] | None
     generated_tokens: int | None
     ended_with_eos: bool | None
+    #: Written only where a stop string or a reasoning trace was taken off the generated text (causal LMs).
+    raw_prediction: str
 
 
 class BenchFigures(TypedDict, total=False):

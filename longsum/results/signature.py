@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from longsum.config import EvalConfig, ScoreSettings
+from longsum.engine.prompting import short_sha256
 from longsum.metrics.evaluate_metrics import metric_spec
 from longsum.metrics.sentences import splitter_id
 from longsum.results.provenance import library_versions
@@ -78,6 +80,7 @@ def eval_signature(config: EvalConfig, info: SummarizerInfo, versions: dict[str,
                 ("lp", "length_penalty"),
                 ("nrng", "no_repeat_ngram_size"),
             ),
+            **prompt_fields(info),
             "dtype": info.dtype,
             "remote-code": config.model.trust_remote_code,
             **_scoring_fields(scoring),
@@ -85,6 +88,23 @@ def eval_signature(config: EvalConfig, info: SummarizerInfo, versions: dict[str,
             **metric_fields(scoring, versions),
         }
     )
+
+
+def prompt_fields(info: SummarizerInfo) -> dict[str, Any]:
+    """How a causal LM was prompted: the template's and the chat template's short SHA-256 (``off`` when none was
+    applied), the system prompt's, the truncation and the stop strings (their count and digest); none for others."""
+    prompt = info.prompt
+    if prompt is None:
+        return {}
+    stop = f"{len(prompt.stop)}@{short_sha256(json.dumps(list(prompt.stop)))[:8]}" if prompt.stop else None
+    return {
+        "kind": info.kind,
+        "prompt": prompt.template_sha256,
+        **({"system": short_sha256(prompt.system_prompt)} if prompt.system_prompt else {}),
+        "chat": prompt.chat_template or "off",
+        "trunc": prompt.truncation,
+        "stop": stop,
+    }
 
 
 def metric_fields(scoring: ScoreSettings, versions: dict[str, str]) -> dict[str, str]:

@@ -35,10 +35,16 @@ class PredictionRecord:
     generated_tokens: int | None = None
     #: Whether the summary ended with the end token; ``False``: cut at the length limit; ``None``: no limit applies.
     ended_with_eos: bool | None = None
+    #: The generated text before a stop string and a reasoning trace were taken off (causal LMs); only where that
+    #: changed it, and only then written.
+    raw_prediction: str | None = None
 
     def to_dict(self) -> PredictionLine:
-        """The record as plain data, in the file's field order."""
-        return cast(PredictionLine, {"schema_version": PREDICTIONS_SCHEMA_VERSION, **asdict(self)})
+        """The record as plain data, in the file's field order (``raw_prediction`` only where there is one)."""
+        values = asdict(self)
+        if values["raw_prediction"] is None:
+            del values["raw_prediction"]
+        return cast(PredictionLine, {"schema_version": PREDICTIONS_SCHEMA_VERSION, **values})
 
     @classmethod
     def from_line(cls, line: str, path: Path = Path(PREDICTIONS)) -> PredictionRecord:
@@ -61,6 +67,7 @@ class PredictionRecord:
             data.get("stats"),
             data.get("generated_tokens"),
             data.get("ended_with_eos"),
+            data.get("raw_prediction"),
         )
 
 

@@ -46,6 +46,7 @@ class BackgroundRecords:
                     document_stats(item.doc.text, output.text, item.doc.reference, self.splitter),
                     output.tokens,
                     output.ended,
+                    output.raw,
                 )
                 for item, output in finished
             ]

@@ -20,9 +20,10 @@ from longsum.summarizers.protocol import SummarizerInfo
 
 
 def resume_key(config: EvalConfig, info: SummarizerInfo) -> dict[str, Any]:
-    """The settings a resumed run must share with the stored one: whatever changes a prediction."""
+    """The settings a resumed run must share with the stored one: whatever changes a prediction (for a causal LM,
+    its prompt too: the template, system prompt, chat template, truncation and stop strings)."""
     data = config.data
-    return {
+    key = {
         "model": info.model,
         "revision": info.revision,
         "dtype": info.dtype,
@@ -30,6 +31,10 @@ def resume_key(config: EvalConfig, info: SummarizerInfo) -> dict[str, Any]:
         "max_input_tokens": config.batching.max_input_tokens,
         "dataset": [data.dataset, data.split, data.text_column, data.summary_column, data.id_column],
     }
+    if info.prompt is not None:
+        # Only causal LMs: a seq2seq run's key stays as stored runs have it.
+        key["prompt"] = info.prompt.to_dict()
+    return key
 
 
 def prediction_files(directory: Path) -> list[Path]:

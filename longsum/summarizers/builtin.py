@@ -5,6 +5,7 @@ built offline.
 ``tools/train_demo_model.py``): it copies a document's first sentences and stops. ``builtin:tglobal`` and
 ``builtin:local`` have random weights and a real SentencePiece tokenizer; their summaries are nonsense, and they
 exist so tests and ``bench`` have a fixed model of either attention type on a machine that cannot download one.
+``builtin:llama``, ``builtin:qwen2`` and ``builtin:mistral`` are tiny random causal LMs (``causal_builtin``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from longsum.errors import LongsumError
+from longsum.summarizers.causal_builtin import CAUSAL_BUILTINS, build_tiny_causal
 
 PREFIX = "builtin:"
 #: The trained demonstration model's name; it ships with the package instead of being built.
@@ -60,7 +62,7 @@ def _family_builtins() -> dict[str, str]:
 
 def builtin_names() -> list[str]:
     """Every built-in model name."""
-    return [DEMO, *BUILTINS, *_family_builtins()]
+    return [DEMO, *BUILTINS, *_family_builtins(), *CAUSAL_BUILTINS]
 
 
 def is_builtin(name: str) -> bool:
@@ -197,10 +199,14 @@ def builtin_checkpoint(name: str) -> Path:
         return demo_checkpoint()
     spec = BUILTINS.get(name)
     family = _family_builtins().get(name)
-    if spec is None and family is None:
+    causal = CAUSAL_BUILTINS.get(name)
+    if spec is None and family is None and causal is None:
         raise LongsumError(f"unknown built-in model {name!r}; choose one of {', '.join(builtin_names())}")
     # The corpus digest is in the name: a changed corpus means a different tokenizer, hence a new build.
     corpus_digest = hashlib.sha256(corpus_path().read_bytes()).hexdigest()[:12]
+    if causal is not None:
+        target = cache_root() / f"tiny-causal-{causal.family}-v{RECIPE_VERSION}-{corpus_digest}"
+        return build_once(target, lambda staging: build_tiny_causal(staging, causal, corpus_path()))
     if spec is not None:
         target = cache_root() / f"tiny-{spec.attention}-v{RECIPE_VERSION}-{corpus_digest}"
         return build_once(target, lambda staging: build_tiny_longt5(staging, spec))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from longsum.engine.batching import Batch
+from longsum.engine.prompting import short_sha256
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,46 @@ class Output:
     #: Whether the decoder emitted its end token; ``False`` means the length limit cut the summary,
     #: ``None`` that no limit applies (baselines, empty documents).
     ended: bool | None = None
+    #: The generated text before a stop string and a reasoning trace were taken off, where that changed it.
+    raw: str | None = None
+
+
+@dataclass(frozen=True)
+class PromptInfo:
+    """How a causal LM was prompted: what identifies its outputs beside the model and the generation settings.
+
+    Attributes:
+        template: the prompt, with ``{document}`` where the document went.
+        source: where the template comes from: ``prompt`` (given), or a preset's source (``longsum``, LongBench).
+        system_prompt: the system turn (or text before the prompt), if any.
+        chat_template: the short SHA-256 of the tokenizer's chat template applied; ``None``: none applied.
+        truncation: ``end`` or ``middle``.
+        stop: the stop strings.
+    """
+
+    template: str
+    source: str
+    system_prompt: str | None
+    chat_template: str | None
+    truncation: str
+    stop: tuple[str, ...] = ()
+
+    @property
+    def template_sha256(self) -> str:
+        """The first 12 hex digits of the template's SHA-256."""
+        return short_sha256(self.template)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "template": self.template,
+            "template_sha256": self.template_sha256,
+            "source": self.source,
+            "system_prompt": self.system_prompt,
+            "chat_template_sha256": self.chat_template,
+            "truncation": self.truncation,
+            "stop": list(self.stop),
+        }
 
 
 @dataclass(frozen=True)
@@ -35,6 +76,9 @@ class SummarizerInfo:
         fast_paths: the fast paths engaged after the load-time check.
         sentence_splitter: how a baseline splits sentences.
         input_unit: what ``max_input_tokens`` and the input lengths count (``tokens``, or ``words`` for a baseline).
+        kind: ``seq2seq`` or ``causal`` for a model (``None`` for a baseline); for a causal LM,
+            ``max_input_tokens`` bounds the prompt and the new tokens together.
+        prompt: how a causal LM was prompted (``None`` for the others).
     """
 
     model: str
@@ -47,6 +91,8 @@ class SummarizerInfo:
     fast_paths: tuple[str, ...] = ()
     sentence_splitter: str | None = None
     input_unit: str = "tokens"
+    kind: str | None = None
+    prompt: PromptInfo | None = None
 
     @property
     def num_beams(self) -> int:
@@ -70,6 +116,9 @@ class SummarizerInfo:
             }
         if self.sentence_splitter is not None:
             values |= {"sentence_splitter": self.sentence_splitter, "input_unit": self.input_unit}
+        if self.prompt is not None:
+            # Only causal LMs: seq2seq records stay as they were.
+            values |= {"kind": self.kind, "prompt": self.prompt.to_dict()}
         return values
 
 

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from longsum.config import EvalConfig, ModelSettings
-from longsum.engine.loading import Checkpoint, LoadedModel, checkpoint_location, load_model
+from longsum.engine.loading import CAUSAL, Checkpoint, LoadedModel, checkpoint_location, load_model
 from longsum.errors import LongsumError
 from longsum.summarizers import builtin, shapes
 from longsum.summarizers.baselines import is_baseline, load_baseline
+from longsum.summarizers.causal import load_causal
 from longsum.summarizers.protocol import Summarizer
 from longsum.summarizers.seq2seq import load_seq2seq
 
@@ -83,7 +84,8 @@ def load_checkpoint(settings: ModelSettings) -> LoadedModel:
 
 
 def load_summarizer(config: EvalConfig) -> Summarizer:
-    """The summarizer ``config.model`` names, with the run's generation and batching settings.
+    """The summarizer ``config.model`` names, with the run's generation and batching settings: a baseline, or a
+    seq2seq or causal summarizer as the checkpoint is one or the other (a causal one with ``config.prompting``).
 
     Raises:
         LongsumError: the model cannot be loaded, or the settings do not fit it.
@@ -91,4 +93,7 @@ def load_summarizer(config: EvalConfig) -> Summarizer:
     kind = kind_of(config.model.model)
     if kind.summarizer is not None:
         return kind.summarizer(config)
-    return load_seq2seq(load_checkpoint(config.model), config.generation, config.batching)
+    loaded = load_checkpoint(config.model)
+    if loaded.kind == CAUSAL:
+        return load_causal(loaded, config)
+    return load_seq2seq(loaded, config.generation, config.batching)

@@ -5,6 +5,7 @@ import pytest
 
 from longsum.config import ModelSettings
 from longsum.engine.loading import (
+    Checkpoint,
     checkpoint_location,
     choose_dtype,
     load_model,
@@ -69,9 +70,47 @@ def test_directory_without_a_checkpoint(tmp_path):
         checkpoint_location(str(tmp_path))
 
 
-def test_decoder_only_checkpoint_is_refused(tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({"model_type": "gpt2", "n_layer": 1}), encoding="utf-8")
-    with pytest.raises(LongsumError, match="not an encoder-decoder"):
+@pytest.mark.parametrize(
+    "config",
+    [
+        # An encoder: AutoModelForCausalLM maps BERT too, but a masked-LM checkpoint generates no text.
+        {"model_type": "bert", "num_hidden_layers": 1, "architectures": ["BertForMaskedLM"]},
+        # A config that names no causal-LM architecture.
+        {"model_type": "gpt2", "n_layer": 1},
+    ],
+)
+def test_a_checkpoint_neither_seq2seq_nor_a_causal_lm_is_refused(tmp_path, config):
+    (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(LongsumError, match="not an encoder-decoder \\(seq2seq\\) or causal LM checkpoint"):
+        load_model(ModelSettings(model=str(tmp_path)))
+
+
+def test_a_causal_lm_loads_as_one_and_a_seq2seq_model_as_the_other(tiny_tglobal):
+    from longsum.summarizers.builtin import builtin_checkpoint
+
+    causal = load_model(
+        ModelSettings(model="builtin:qwen2"), Checkpoint(str(builtin_checkpoint("builtin:qwen2")), True)
+    )
+    assert causal.kind == "causal" and type(causal.model).__name__ == "Qwen2ForCausalLM" and not causal.model.training
+    assert causal.revision.startswith("sha256:")
+    assert load_model(ModelSettings(model=str(tiny_tglobal))).kind == "seq2seq"
+
+
+def test_a_causal_lm_without_its_weights_is_refused_not_filled_at_random(tmp_path):
+    from transformers import AutoTokenizer, Qwen2Model
+
+    from longsum.summarizers.builtin import builtin_checkpoint
+
+    source = builtin_checkpoint("builtin:qwen2")
+    model = Qwen2Model.from_pretrained(source)
+    model.config.tie_word_embeddings = False
+    model.save_pretrained(tmp_path)
+    AutoTokenizer.from_pretrained(source).save_pretrained(tmp_path)
+    with pytest.raises(LongsumError, match="is a qwen2 model, not an encoder-decoder"):
+        load_model(ModelSettings(model=str(tmp_path)))  # saved as a Qwen2Model: no LM head
+    config = json.loads((tmp_path / "config.json").read_text(encoding="utf-8"))
+    (tmp_path / "config.json").write_text(json.dumps({**config, "architectures": ["Qwen2ForCausalLM"]}))
+    with pytest.raises(LongsumError, match=r"lacks weights a causal LM needs \(lm_head\.weight\)"):
         load_model(ModelSettings(model=str(tmp_path)))
 
 

@@ -1,6 +1,6 @@
 from longsum.config import BatchSettings, DataSettings, EvalConfig, ModelSettings, ScoreSettings
 from longsum.results.signature import bench_signature, eval_signature, format_signature
-from longsum.summarizers.protocol import SummarizerInfo
+from longsum.summarizers.protocol import PromptInfo, SummarizerInfo
 
 DESCRIBED = SummarizerInfo(
     model="org/model",
@@ -63,3 +63,23 @@ def test_bench_signature_names_the_model_and_the_workload():
 def test_a_model_without_a_revision_is_named_alone():
     baseline = SummarizerInfo(model="lead-3")
     assert bench_signature(baseline, "docs.jsonl", 4, 1, None).startswith("model:lead-3|data:docs.jsonl|")
+
+
+def test_a_causal_lm_signature_names_its_prompt_and_a_seq2seq_one_does_not():
+    from dataclasses import replace
+
+    from longsum.results.signature import parse_signature
+
+    prompt = PromptInfo("Summarize.\n\n{document}", "prompt", None, "0123456789ab", "middle", ("\n\n", "|x:"))
+    causal = replace(DESCRIBED, kind="causal", prompt=prompt)
+    fields = parse_signature(eval_signature(EvalConfig(), causal, VERSIONS))
+    assert fields["kind"] == "causal" and fields["prompt"] == prompt.template_sha256
+    assert fields["chat"] == "0123456789ab" and fields["trunc"] == "middle" and fields["stop"].startswith("2@")
+    assert "system" not in fields and fields["dtype"] == "bf16", "stop strings never break the signature's fields"
+    with_system = replace(causal, prompt=replace(prompt, system_prompt="Be brief.", chat_template=None, stop=()))
+    fields = parse_signature(eval_signature(EvalConfig(), with_system, VERSIONS))
+    assert len(fields["system"]) == 12 and fields["chat"] == "off" and fields["stop"] == "none"
+    other = replace(causal, prompt=replace(prompt, template="Summarize:\n{document}"))
+    assert eval_signature(EvalConfig(), other, VERSIONS) != eval_signature(EvalConfig(), causal, VERSIONS)
+    assert "kind:" not in eval_signature(EvalConfig(), DESCRIBED, VERSIONS)
+    assert "prompt" not in DESCRIBED.to_dict() and causal.to_dict()["prompt"]["truncation"] == "middle"

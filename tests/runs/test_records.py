@@ -34,3 +34,19 @@ def test_a_failure_on_the_worker_reaches_the_caller(tmp_path):
     with pytest.raises((TypeError, AttributeError)), BackgroundRecords(log, "newline", PhaseTimes()) as records:
         records.submit(broken)
     log.close()
+
+
+def test_the_raw_output_is_written_only_where_it_differs_from_the_prediction(tmp_path):
+    import json
+
+    item = finished(0)[0][0]
+    outputs = [Output("a summary.", 5, True, raw="<think>plan</think> a summary."), Output("plain.", 2, True)]
+    log = PredictionLog(tmp_path / "p.jsonl")
+    with BackgroundRecords(log, "newline", PhaseTimes()) as records:
+        records.submit([(item, outputs[0]), (item, outputs[1])])
+    log.close()
+    lines = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert lines[0]["raw_prediction"] == "<think>plan</think> a summary." and "raw_prediction" not in lines[1]
+    stored = read_predictions(tmp_path / "p.jsonl")
+    assert [r.raw_prediction for r in stored] == ["<think>plan</think> a summary.", None]
+    assert [r.prediction for r in stored] == ["a summary.", "plain."]

@@ -8,7 +8,7 @@ from longsum.cli import app
 from longsum.config import DataSettings
 from longsum.sources import documents
 from longsum.sources.documents import data_label, iter_documents
-from longsum.sources.presets import PRESETS, find_preset
+from longsum.sources.presets import DEFAULT_PROMPT, PRESETS, find_preset, prompt_for
 
 FIELD_NAMES = ["pubmed", "arxiv", "govreport", "booksum", "bigpatent", "multinews"]
 
@@ -71,3 +71,27 @@ def test_a_preset_offline_is_one_line():
     assert result.stderr.startswith(
         "error: cannot reach the Hugging Face Hub to fetch dataset 'ccdv/pubmed-summarization'"
     )
+
+
+#: LongBench's config/dataset2prompt.json entries for the presets it covers ({context} is the document).
+LONGBENCH = {
+    "govreport": "You are given a report by a government agency. Write a one-page summary of the report.\n\n"
+    "Report:\n{context}\n\nNow, write a one-page summary of the report.\n\nSummary:",
+    "multinews": "You are given several news passages. Write a one-page summary of all news. \n\n"
+    "News:\n{context}\n\nNow, write a one-page summary of all the news.\n\nSummary:",
+}
+
+
+def test_every_preset_names_a_causal_prompt_and_where_it_comes_from():
+    for name, preset in PRESETS.items():
+        prompt = preset.prompt
+        assert prompt.template.count("{document}") == 1 and prompt.max_new_tokens > 0 and prompt.source
+        assert prompt_for(name) is prompt
+        # The instruction before the document and again after it: a middle truncation keeps both.
+        before, after = prompt.template.split("{document}")
+        assert before.strip() and after.strip() != ""
+    for name, template in LONGBENCH.items():
+        prompt = PRESETS[name].prompt
+        assert prompt.template == template.replace("{context}", "{document}")
+        assert prompt.source.startswith("LongBench") and prompt.max_new_tokens == 512
+    assert prompt_for("my/docs.jsonl") is DEFAULT_PROMPT and "{document}" in DEFAULT_PROMPT.template

@@ -38,6 +38,9 @@ def test_every_family_has_a_builtin_that_loads_as_that_family():
         "builtin:led",
         "builtin:pegasus",
         "builtin:pegasus-x",
+        "builtin:llama",
+        "builtin:qwen2",
+        "builtin:mistral",
     ]
     loaded = load_checkpoint(ModelSettings(model="builtin:pegasus-x"))
     assert family_for(loaded.model.config).name == "pegasus-x"

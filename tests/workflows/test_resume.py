@@ -167,3 +167,24 @@ def test_sigterm_and_sigint_keep_the_work_and_say_how_to_resume(examples, tmp_pa
     assert f"{word}: finished batches are kept in" in stderr and "--resume" in stderr
     assert "Traceback" not in stderr
     assert len(read_predictions(tmp_path / "run" / PREDICTIONS)) >= 2
+
+
+def test_a_causal_lms_resume_key_holds_its_prompt_and_a_seq2seq_key_stays_as_it_was():
+    from dataclasses import replace
+
+    from longsum.config import EvalConfig
+    from longsum.runs.run_directory import resume_key
+    from longsum.summarizers.protocol import PromptInfo, SummarizerInfo
+
+    info = SummarizerInfo(model="m", revision="r", dtype="fp32", generation={"num_beams": 1})
+    assert set(resume_key(EvalConfig(), info)) == {
+        "model",
+        "revision",
+        "dtype",
+        "generation",
+        "max_input_tokens",
+        "dataset",
+    }
+    prompt = PromptInfo("Summarize.\n\n{document}", "prompt", "Be brief.", None, "end", ("END",))
+    key = resume_key(EvalConfig(), replace(info, kind="causal", prompt=prompt))
+    assert key["prompt"] == prompt.to_dict() and key["prompt"]["system_prompt"] == "Be brief."
