@@ -175,7 +175,7 @@ def test_trained_model_honours_min_length_from_its_generation_config(staggered, 
     generation.save_pretrained(checkpoint)
     texts = [d.text for d in iter_documents(DataSettings(dataset=str(staggered)))]
     bound, bound_predictions = evaluate_in_memory(demo_config(checkpoint, staggered, 2, batch_size=1))
-    assert bound.summarizer["generation"]["min_length"] == shortest + 10
+    assert bound.summarizer.generation["min_length"] == shortest + 10
     # min_length counts the decoder start token; generated tokens count the end token.
     assert min(p.generated_tokens for p in bound_predictions) >= shortest + 9
     assert [p.prediction for p in bound_predictions] == recipe_predictions(
