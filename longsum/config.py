@@ -90,12 +90,14 @@ class GenerationSettings:
     """Overrides of the checkpoint's own ``generation_config``; ``None`` keeps the checkpoint's value.
 
     ``max_length`` counts the whole decoder sequence, as ``generate(max_length=...)`` does;
-    ``max_new_tokens``, when given, replaces it.
+    ``max_new_tokens``, when given, replaces it. A decoder-only model ignores ``max_length`` (it would count
+    the prompt). ``num_beams`` ``None`` is the model kind's default: 2 beams for a seq2seq model, as the LongT5
+    docs recipe runs, and the checkpoint's own for a decoder-only model (greedy for most).
     """
 
     max_length: int | None = 512
     max_new_tokens: int | None = None
-    num_beams: int | None = 2
+    num_beams: int | None = None
     length_penalty: float | None = None
     no_repeat_ngram_size: int | None = None
 

@@ -8,16 +8,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from longsum.cli.shared import (
-    BENCHMARK,
-    DATA,
-    MODEL,
-    OUTPUT,
-    EngineOptions,
-    engine_options,
-    quiet_libraries,
-    user_errors,
-)
+from longsum.cli.options import BENCHMARK, DATA, MODEL, OUTPUT
+from longsum.cli.shared import EngineOptions, engine_options, quiet_libraries, user_errors
 from longsum.config import DataSettings, EvalConfig, ScoreSettings
 from longsum.errors import LongsumError
 
@@ -134,6 +126,7 @@ def bench_command(
                 data=DataSettings(dataset=dataset or "", limit=limit),
                 generation=engine.generation_settings(),
                 batching=engine.batch_settings(),
+                prompting=engine.prompt_settings(),
                 scoring=ScoreSettings(bootstrap_samples=100, seed=seed),
             ),
             synthetic_documents=documents,

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from longsum.cli.shared import OUTPUT, SCORING, SplitterOpt, StemmerOpt, user_errors
+from longsum.cli.options import OUTPUT, SCORING, SplitterOpt, StemmerOpt
+from longsum.cli.shared import user_errors
 from longsum.config import ScoreSettings
 
 RunAArg = Annotated[

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from longsum.cli.shared import OUTPUT
+from longsum.cli.options import OUTPUT
 
 PresetsJsonOpt = Annotated[bool, typer.Option("--json", help="Print the presets as JSON.", rich_help_panel=OUTPUT)]
 

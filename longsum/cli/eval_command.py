@@ -8,21 +8,23 @@ from typing import Annotated
 
 import typer
 
-from longsum.cli.shared import (
+from longsum.cli.options import (
     DATA,
     OUTPUT,
     SCORING,
     BootstrapOpt,
-    EngineOptions,
     ExamplesOpt,
-    Interrupted,
     MetricOpt,
     MetricsJsonOpt,
     ModelIndexOpt,
     ReportOpt,
     StemmerOpt,
-    engine_options,
     examples_shown,
+)
+from longsum.cli.shared import (
+    EngineOptions,
+    Interrupted,
+    engine_options,
     print_warnings,
     quiet_libraries,
     terminate_as_interrupt,
@@ -145,6 +147,7 @@ def eval_command(
             data=DataSettings(dataset, split, text_column, summary_column, id_column, limit, skip_bad_records),
             generation=engine.generation_settings(),
             batching=engine.batch_settings(),
+            prompting=engine.prompt_settings(),
             scoring=ScoreSettings(
                 use_stemmer, sentence_splitter, bootstrap_samples, seed=seed, metrics=tuple(metric or ())
             ),

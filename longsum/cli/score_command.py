@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from longsum.cli.shared import (
+from longsum.cli.options import (
     SCORING,
     BootstrapOpt,
     ExamplesOpt,
@@ -18,9 +18,8 @@ from longsum.cli.shared import (
     SplitterOpt,
     StemmerOpt,
     examples_shown,
-    print_warnings,
-    user_errors,
 )
+from longsum.cli.shared import print_warnings, user_errors
 from longsum.config import ScoreSettings
 
 PredictionsArg = Annotated[

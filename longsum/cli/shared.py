@@ -11,33 +11,41 @@ import typing
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
+from longsum.cli.options import (
+    PANELS,
+    BatchSizeOpt,
+    BatchTokensOpt,
+    BeamsOpt,
+    ChatTemplateOpt,
+    DeviceOpt,
+    DtypeOpt,
+    LengthPenaltyOpt,
+    MaxInputOpt,
+    MaxLengthOpt,
+    MaxNewOpt,
+    ModelOpt,
+    NoRepeatOpt,
+    PaddingOpt,
+    PromptOpt,
+    RevisionOpt,
+    StopOpt,
+    SystemPromptOpt,
+    TruncationOpt,
+    TrustRemoteCodeOpt,
+    prompt_text,
+)
 from longsum.config import (
     DEFAULT_MODEL,
     BatchSettings,
-    Dtype,
     GenerationSettings,
     ModelSettings,
-    Padding,
-    SentenceSplitter,
+    PromptSettings,
 )
 from longsum.errors import LongsumError
-from longsum.summarizers.resolver import model_help
-
-# The panels of ``--help``: eval, bench and summarize group their many options under these titles.
-MODEL = "Model"
-DATA = "Data"
-GENERATION = "Generation"
-BATCHING = "Batching"
-SCORING = "Scoring"
-OUTPUT = "Output"
-BENCHMARK = "Benchmark"
-#: The order of the panels in ``--help``.
-PANELS = (MODEL, DATA, GENERATION, BATCHING, SCORING, BENCHMARK, OUTPUT)
 
 
 class Interrupted(BaseException):
@@ -103,91 +111,6 @@ def print_warnings(warnings: Iterable[str]) -> None:
         stderr.print(f"warning: {warning}", markup=False, highlight=False)
 
 
-ModelOpt = Annotated[
-    str, typer.Option("--model", help=f"What to summarize with. {model_help()}.", rich_help_panel=MODEL)
-]
-RevisionOpt = Annotated[
-    str | None, typer.Option("--revision", help="Hub branch, tag or commit of the model.", rich_help_panel=MODEL)
-]
-DtypeOpt = Annotated[
-    Dtype,
-    typer.Option(
-        "--dtype",
-        help="Compute dtype; auto: bf16 on CUDA where the GPU supports it, else fp16 on CUDA, fp32 on the CPU "
-        "(half precision needs CUDA).",
-        rich_help_panel=MODEL,
-    ),
-]
-DeviceOpt = Annotated[
-    str,
-    typer.Option(
-        "--device", help="auto (cuda when there is one, else cpu), cpu, cuda or cuda:N.", rich_help_panel=MODEL
-    ),
-]
-TrustRemoteCodeOpt = Annotated[
-    bool,
-    typer.Option(
-        "--trust-remote-code",
-        help="Run the modeling code a hub checkpoint ships (e.g. LSG models).",
-        rich_help_panel=MODEL,
-    ),
-]
-MaxLengthOpt = Annotated[
-    int,
-    typer.Option("--max-length", help="Total decoder length, as generate(max_length=...).", rich_help_panel=GENERATION),
-]
-MaxNewOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--max-new-tokens",
-        help="At most this many generated tokens; replaces --max-length.",
-        rich_help_panel=GENERATION,
-    ),
-]
-BeamsOpt = Annotated[int, typer.Option("--num-beams", help="Beam width.", rich_help_panel=GENERATION)]
-LengthPenaltyOpt = Annotated[
-    float | None,
-    typer.Option(
-        "--length-penalty", help="Beam length penalty (default: the checkpoint's).", rich_help_panel=GENERATION
-    ),
-]
-NoRepeatOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--no-repeat-ngram-size", help="Block repeated n-grams (default: the checkpoint's).", rich_help_panel=GENERATION
-    ),
-]
-MaxInputOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--max-input-tokens",
-        help="Truncate longer inputs (and count them); default: the smaller of 16384 and the model's position limit.",
-        rich_help_panel=BATCHING,
-    ),
-]
-BatchSizeOpt = Annotated[
-    int | None,
-    typer.Option("--batch-size", help="At most this many documents per batch.", rich_help_panel=BATCHING),
-]
-BatchTokensOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--max-batch-tokens",
-        help="Padded input tokens per batch (default: from free GPU memory, else 65536).",
-        rich_help_panel=BATCHING,
-    ),
-]
-PaddingOpt = Annotated[
-    Padding,
-    typer.Option(
-        "--padding",
-        help="dynamic: pad each batch to its longest input; max-length: pad every input to --max-input-tokens, "
-        "in dataset order, as the docs recipe does.",
-        rich_help_panel=BATCHING,
-    ),
-]
-
-
 @dataclass(frozen=True)
 class EngineOptions:
     """The model, generation and batching options every model-running command shares: one field per option."""
@@ -199,13 +122,18 @@ class EngineOptions:
     max_input_tokens: MaxInputOpt = None
     max_length: MaxLengthOpt = 512
     max_new_tokens: MaxNewOpt = None
-    num_beams: BeamsOpt = 2
+    num_beams: BeamsOpt = None
     length_penalty: LengthPenaltyOpt = None
     no_repeat_ngram_size: NoRepeatOpt = None
     batch_size: BatchSizeOpt = None
     max_batch_tokens: BatchTokensOpt = None
     padding: PaddingOpt = "dynamic"
     trust_remote_code: TrustRemoteCodeOpt = False
+    prompt: PromptOpt = None
+    system_prompt: SystemPromptOpt = None
+    chat_template: ChatTemplateOpt = "auto"
+    truncation: TruncationOpt = "end"
+    stop: StopOpt = None
 
     def model_settings(self) -> ModelSettings:
         """The model part, validated."""
@@ -226,6 +154,12 @@ class EngineOptions:
     def batch_settings(self) -> BatchSettings:
         """The batching part, validated."""
         return BatchSettings(self.max_input_tokens, self.batch_size, self.max_batch_tokens, self.padding)
+
+    def prompt_settings(self) -> PromptSettings:
+        """The prompt part (decoder-only models), validated."""
+        return PromptSettings(
+            prompt_text(self.prompt), self.system_prompt, self.chat_template, self.truncation, tuple(self.stop or ())
+        )
 
 
 def _panel_rank(parameter: inspect.Parameter) -> int:
@@ -274,60 +208,3 @@ def engine_options(default_model: str) -> Callable[[Callable[..., None]], Callab
 
 
 # The scoring and output options of the commands that score (eval, score, compare).
-StemmerOpt = Annotated[
-    bool, typer.Option("--use-stemmer", help="Porter-stem tokens before matching.", rich_help_panel=SCORING)
-]
-SplitterOpt = Annotated[
-    SentenceSplitter,
-    typer.Option("--sentence-splitter", help="How rougeLsum splits sentences.", rich_help_panel=SCORING),
-]
-BootstrapOpt = Annotated[
-    int,
-    typer.Option("--bootstrap-samples", help="Resamples for the confidence interval.", rich_help_panel=SCORING),
-]
-MetricOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--metric",
-        help="An evaluate metric beside ROUGE: hub id, or a local module (.py file or folder); repeatable.",
-        rich_help_panel=SCORING,
-    ),
-]
-ReportOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--report",
-        help="Also write a self-contained HTML report (scores, length analysis, examples).",
-        rich_help_panel=OUTPUT,
-    ),
-]
-ModelIndexOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--model-index",
-        help="Also write the Hugging Face model-index block: a .yaml file, or a model card README.md to update.",
-        rich_help_panel=OUTPUT,
-    ),
-]
-MetricsJsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print the metrics JSON instead of the table.", rich_help_panel=OUTPUT)
-]
-ExamplesOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--examples",
-        min=0,
-        help="Show N summaries beside their references under the scores (and keep them in metrics.json and the "
-        "report), chosen by ROUGE-1: the median, the lowest, the highest, the quartiles, then ranks between. "
-        "Default: 2, or 0 with --json.",
-        rich_help_panel=OUTPUT,
-        show_default=False,
-    ),
-]
-
-
-def examples_shown(examples: int | None, json_output: bool) -> int:
-    """How many examples to choose: as asked, else 2 for the terminal and none for JSON."""
-    if examples is not None:
-        return examples
-    return 0 if json_output else 2

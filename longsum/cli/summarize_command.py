@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
+from longsum.cli.options import GENERATION, OUTPUT
 from longsum.cli.shared import (
-    GENERATION,
-    OUTPUT,
     EngineOptions,
     engine_options,
     print_warnings,
@@ -50,6 +49,7 @@ def summarize_command(
             model=engine.model_settings(),
             generation=engine.generation_settings(),
             batching=engine.batch_settings(),
+            prompting=engine.prompt_settings(),
             scoring=ScoreSettings(seed=seed),
         )
         quiet_libraries()

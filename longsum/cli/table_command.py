@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from longsum.cli.shared import OUTPUT, SCORING, user_errors
+from longsum.cli.options import OUTPUT, SCORING
+from longsum.cli.shared import user_errors
 from longsum.config import ScoreSettings
 
 #: ``--format``: what ``longsum.results.run_table.FORMATS`` renders.

@@ -19,6 +19,8 @@ DEFAULT_MAX_BATCH_TOKENS = 65536
 DEFAULT_MAX_BATCH_DOCS = 64
 #: Documents per batch in the docs recipe (transformers' LongT5 example), whose summaries longsum reproduces.
 RECIPE_BATCH_SIZE = 2
+#: Beams in the docs recipe: a seq2seq model's beam width unless the user gives one.
+RECIPE_NUM_BEAMS = 2
 
 T = TypeVar("T")
 

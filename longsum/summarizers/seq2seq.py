@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from longsum.config import BatchSettings, GenerationSettings
-from longsum.engine.batching import RECIPE_BATCH_SIZE, Batch
+from longsum.engine.batching import RECIPE_BATCH_SIZE, RECIPE_NUM_BEAMS, Batch
 from longsum.engine.families import Family, FastPath, family_for, input_limit
 from longsum.engine.generation_config import effective_generation_config, generated_lengths, recorded_settings
 from longsum.engine.loading import LoadedModel
@@ -138,6 +139,8 @@ def load_seq2seq(loaded: LoadedModel, generation: GenerationSettings, batching: 
     Raises:
         LongsumError: ``batching.max_input_tokens`` is more than the model's position limit.
     """
+    if generation.num_beams is None:
+        generation = replace(generation, num_beams=RECIPE_NUM_BEAMS)
     family = family_for(loaded.model.config)
     limit = input_limit(family, loaded.model.config, batching.max_input_tokens)
     config = effective_generation_config(loaded.model.generation_config, generation)

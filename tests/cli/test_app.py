@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from longsum.cli import app, main
 from longsum.cli.app import COMMANDS
-from longsum.cli.shared import PANELS
+from longsum.cli.options import PANELS
 
 runner = CliRunner()
 FAST = ["--max-length", "8", "--max-input-tokens", "512", "--bootstrap-samples", "20"]

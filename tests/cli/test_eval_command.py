@@ -227,3 +227,58 @@ def test_json_output_and_examples_0_show_no_examples(examples):
         "lowest ROUGE-1",
         "highest ROUGE-1",
     ]
+
+
+def test_a_decoder_only_model_runs_with_the_prompt_options_and_records_them(examples, tmp_path):
+    prompt_file = tmp_path / "prompt.txt"
+    prompt_file.write_text("Summarize this article.\n\n{document}\n\nSummary:", encoding="utf-8")
+    result = invoke(
+        "eval",
+        "--model",
+        "builtin:llama",
+        "--dataset",
+        str(examples),
+        "--limit",
+        "2",
+        "--max-new-tokens",
+        "6",
+        "--prompt",
+        f"@{prompt_file}",
+        "--system-prompt",
+        "You write abstracts.",
+        "--truncation",
+        "middle",
+        "--stop",
+        "\n\n",
+        "--json",
+        "--bootstrap-samples",
+        "10",
+        "--output-dir",
+        str(tmp_path / "run"),
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    prompt = metrics["model"]["prompt"]
+    assert prompt["template"] == "Summarize this article.\n\n{document}\n\nSummary:"
+    assert prompt["system_prompt"] == "You write abstracts." and prompt["truncation"] == "middle"
+    assert prompt["stop"] == ["\n\n"] and metrics["model"]["kind"] == "causal"
+    assert f"|prompt:{prompt['template_sha256']}|" in metrics["signature"] and "|trunc:middle|" in metrics["signature"]
+    # Greedy unless asked: the checkpoint's own beam width, where a seq2seq model gets the recipe's 2.
+    assert metrics["model"]["generation"]["num_beams"] == 1
+    stored = json.loads((tmp_path / "run" / "run.json").read_text())["config"]["prompting"]
+    assert stored["prompt"] == prompt["template"] and stored["stop"] == ["\n\n"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--prompt", "Summarize the article."], "the prompt has no {document} placeholder"),
+        (["--prompt", "@/nonexistent/prompt.txt"], "--prompt @/nonexistent/prompt.txt: cannot read"),
+        (["--chat-template", "yes"], "'yes' is not one of 'auto', 'on', 'off'"),
+        (["--truncation", "start"], "'start' is not one of 'end', 'middle'"),
+    ],
+)
+def test_prompt_mistakes_are_one_line(examples, args, message):
+    result = invoke("eval", "--model", "builtin:llama", "--dataset", str(examples), *args)
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert result.exit_code == 2 and len(errors) == 1 and message in errors[0], result.output

@@ -9,15 +9,8 @@ from typing import Annotated
 import pytest
 import typer
 
-from longsum.cli.shared import (
-    DATA,
-    PANELS,
-    EngineOptions,
-    Interrupted,
-    engine_options,
-    terminate_as_interrupt,
-    user_errors,
-)
+from longsum.cli.options import DATA, PANELS
+from longsum.cli.shared import EngineOptions, Interrupted, engine_options, terminate_as_interrupt, user_errors
 from longsum.config import BatchSettings, GenerationSettings, ModelSettings, Padding
 from longsum.errors import LongsumError
 
