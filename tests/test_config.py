@@ -61,8 +61,10 @@ def test_overrides_keep_only_given_settings():
 
 
 def test_max_new_tokens_replaces_max_length():
-    overrides = GenerationSettings(max_length=512, max_new_tokens=100).overrides()
+    overrides = GenerationSettings(max_length=512, max_new_tokens=100, num_beams=2).overrides()
     assert overrides == {"max_new_tokens": 100, "num_beams": 2}
+    # Unset, the beam width is the model kind's (summarizers/seq2seq.py, summarizers/causal.py): no override.
+    assert "num_beams" not in GenerationSettings().overrides()
 
 
 def test_settings_are_frozen():

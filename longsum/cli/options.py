@@ -72,7 +72,6 @@ BeamsOpt = Annotated[
     int | None,
     typer.Option(
         "--num-beams",
-        min=1,
         help="Beam width (default: 2 for a seq2seq model, as the LongT5 docs recipe; a decoder-only model's own "
         "generation config, greedy for most).",
         rich_help_panel=GENERATION,

@@ -20,7 +20,9 @@ def test_checkpoint_generation_config_is_the_base_and_flags_override(tiny_tgloba
     loaded.model.generation_config.no_repeat_ngram_size = 3
     loaded.model.generation_config.length_penalty = 2.0
     loaded.model.generation_config.do_sample = True
-    config = effective_generation_config(loaded.model.generation_config, GenerationSettings(length_penalty=0.5))
+    config = effective_generation_config(
+        loaded.model.generation_config, GenerationSettings(length_penalty=0.5, num_beams=2)
+    )
     assert config.no_repeat_ngram_size == 3  # kept from the checkpoint
     assert config.length_penalty == 0.5 and config.num_beams == 2 and config.max_length == 512
     assert config.do_sample is False
@@ -29,6 +31,8 @@ def test_checkpoint_generation_config_is_the_base_and_flags_override(tiny_tgloba
     summarizer = load_seq2seq(loaded, GenerationSettings(length_penalty=0.5), BatchSettings())
     recorded = summarizer.describe().generation
     assert recorded["no_repeat_ngram_size"] == 3 and recorded["min_length"] == 0 and recorded["early_stopping"] is False
+    # No beam width given: a seq2seq model gets the docs recipe's 2, whatever its checkpoint says.
+    assert recorded["num_beams"] == 2
 
 
 def test_unset_fields_are_resolved_to_the_library_defaults_and_the_base_is_left_alone():
