@@ -13,8 +13,9 @@ from longsum.cli.shared import EngineOptions, engine_options, quiet_libraries, u
 from longsum.config import DataSettings, EvalConfig, ScoreSettings
 from longsum.errors import LongsumError
 
-#: ``--shape``: the built-in tiny models, or a LongT5 width (``longsum.summarizers.shapes.SHAPES``).
-Shape = Literal["tiny", "base", "large"]
+#: ``--shape``: the built-in tiny models, a LongT5 width or a decoder-only width (``longsum.summarizers.shapes``'s
+#: ``SHAPES`` and ``CAUSAL_SHAPES``).
+Shape = Literal["tiny", "base", "large", "qwen2.5-0.5b"]
 #: ``--attention``: the encoder attention of a shape (``longsum.summarizers.shapes.ATTENTIONS``).
 Attention = Literal["transient-global", "local"]
 
@@ -35,7 +36,7 @@ ShapeOpt = Annotated[
     typer.Option(
         "--shape",
         help="Time a random model of real width instead of --model: tiny (the built-ins), base or large "
-        "(LongT5 widths, 4+4 layers).",
+        "(LongT5 widths, 4+4 layers), qwen2.5-0.5b (Qwen2.5-0.5B widths and vocabulary, 4 layers).",
         rich_help_panel=MODEL,
     ),
 ]

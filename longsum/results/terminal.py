@@ -222,9 +222,12 @@ def render_bench(report: BenchRecord) -> None:
     _render_breakdown(runs)
     if report.get("shape"):
         shape = report["shape"]
+        longt5 = "attention" in shape
+        where = f"LongT5-{shape['shape']} widths ({shape['attention']})" if longt5 else f"{shape['shape']} widths"
+        layers = f"{shape['num_layers']} of its {shape['real_layers']} layers"
+        layers += " in encoder and decoder" if longt5 else ""
         stdout.print(
-            f"shape: LongT5-{shape['shape']} widths ({shape['attention']}), {shape['num_layers']} of its "
-            f"{shape['real_layers']} layers in encoder and decoder, random weights",
+            f"shape: {where}, {layers}, random weights",
             markup=False,
         )
     machine = report.get("machine")

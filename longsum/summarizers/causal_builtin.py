@@ -64,6 +64,9 @@ class CausalSpec:
     vocab_size: int = 2000
     initializer_range: float = 0.5
     seed: int = 0
+    #: Rows of the model's embedding and output layer when more than the tokenizer's (a real model's vocabulary,
+    #: for benchmark shapes); ``None``: the tokenizer's size.
+    model_vocab: int | None = None
 
 
 CAUSAL_BUILTINS = {
@@ -180,7 +183,7 @@ def _mistral(spec: CausalSpec, tokenizer: Any) -> tuple[Any, dict[str, Any]]:
 
 def _widths(spec: CausalSpec, vocab_size: int) -> dict[str, Any]:
     return {
-        "vocab_size": vocab_size,
+        "vocab_size": max(vocab_size, spec.model_vocab or 0),
         "hidden_size": spec.hidden_size,
         "intermediate_size": spec.intermediate_size,
         "num_hidden_layers": spec.num_layers,

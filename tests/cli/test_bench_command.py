@@ -10,13 +10,13 @@ from typer.testing import CliRunner
 
 from longsum.cli import app
 from longsum.cli.bench_command import Attention, Shape
-from longsum.summarizers.shapes import ATTENTIONS, SHAPES
+from longsum.summarizers.shapes import ATTENTIONS, CAUSAL_SHAPES, SHAPES
 
 runner = CliRunner()
 
 
 def test_the_choices_are_the_shapes_and_attentions_the_library_builds():
-    assert typing.get_args(Shape) == ("tiny", *SHAPES)
+    assert typing.get_args(Shape) == ("tiny", *SHAPES, *CAUSAL_SHAPES)
     assert typing.get_args(Attention) == tuple(ATTENTIONS)
 
 

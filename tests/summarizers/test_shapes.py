@@ -1,13 +1,18 @@
 import pytest
 
 from longsum.errors import LongsumError
+from longsum.summarizers.causal_builtin import CausalSpec
 from longsum.summarizers.shapes import (
+    CAUSAL_SHAPES,
     SHAPES,
+    CausalShape,
     Shape,
+    build_shape_causal,
     build_shape_longt5,
     describe_shape,
     parse_shape_model,
     shape_model_name,
+    shape_names,
 )
 
 
@@ -62,3 +67,46 @@ def test_built_checkpoint_decodes_every_step_with_varied_printable_tokens(tmp_pa
         assert not set(out) & set(tokenizer.all_special_ids) and max(out) < len(tokenizer)
         outputs.append(out)
     assert outputs[0] != outputs[1]
+
+
+def test_the_decoder_only_shape_has_qwen25_05b_widths_and_its_whole_vocabulary():
+    assert shape_model_name("qwen2.5-0.5b", "transient-global") == "shape:qwen2.5-0.5b"
+    with pytest.raises(LongsumError, match=r"--shape qwen2\.5-0\.5b has no encoder"):
+        shape_model_name("qwen2.5-0.5b", "local")
+    spec = CAUSAL_SHAPES["qwen2.5-0.5b"].spec
+    assert (spec.hidden_size, spec.num_heads, spec.num_kv_heads, spec.head_dim) == (896, 14, 2, 64)
+    assert (spec.intermediate_size, spec.model_vocab, spec.num_layers) == (4864, 151936, 4)
+    described = describe_shape("shape:qwen2.5-0.5b")
+    assert described["shape"] == "qwen2.5-0.5b" and described["real_layers"] == 24 and "attention" not in described
+    assert "shape:qwen2.5-0.5b" in shape_names()
+
+
+def test_a_decoder_only_shape_decodes_every_step_asked_for(tmp_path):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    # The real shape's recipe at a small width: the whole (padded) vocabulary, end and special ids silenced.
+    small = CausalShape(
+        CausalSpec(
+            "qwen2",
+            hidden_size=64,
+            intermediate_size=128,
+            num_layers=2,
+            num_heads=2,
+            num_kv_heads=2,
+            head_dim=32,
+            initializer_range=0.02,
+            model_vocab=8192,
+        ),
+        real_layers=24,
+    )
+    path = build_shape_causal(tmp_path / "shape", small)
+    model, tokenizer = AutoModelForCausalLM.from_pretrained(path), AutoTokenizer.from_pretrained(path)
+    assert model.config.vocab_size == 8192 > len(tokenizer)
+    silent = model.get_output_embeddings().weight[len(tokenizer) :]
+    assert torch.count_nonzero(silent) == 0
+    assert torch.count_nonzero(model.get_output_embeddings().weight[tokenizer.all_special_ids]) == 0
+    ids = tokenizer("the patients were treated", return_tensors="pt").input_ids
+    out = model.generate(ids, max_new_tokens=12, do_sample=False)
+    assert out.shape[1] - ids.shape[1] == 12  # no end token: every step ran
+    assert not set(out[0, ids.shape[1] :].tolist()) & set(tokenizer.all_special_ids)
