@@ -185,7 +185,7 @@ PromptOpt = Annotated[
     typer.Option(
         "--prompt",
         help="The instruction, with {document} where the document goes, or @FILE to read it from a file (default: "
-        "the benchmark's published prompt, else a plain one; longsum datasets lists them).",
+        "the benchmark's published prompt, else a plain one; longsum datasets --json lists them).",
         rich_help_panel=PROMPT,
         show_default=False,
     ),

@@ -316,12 +316,11 @@ def render_presets(presets: list[Any], as_json: bool = False) -> None:
         stdout.print_json(json.dumps([asdict(p) for p in presets]))
         return
     table = Table(title="named benchmarks (--dataset NAME)", title_justify="left")
-    for name in ("name", "hub dataset", "split", "text / summary", "decoder-only prompt", "what"):
+    for name in ("name", "hub dataset", "split", "text / summary", "what"):
         table.add_column(name, overflow="fold")
     for p in presets:
         source = p.dataset + (f" @ {p.revision}" if p.revision else "")
-        prompt = f"{p.prompt.source}, {p.prompt.max_new_tokens} new tokens"
-        table.add_row(p.name, source, p.split, f"{p.text_column} / {p.summary_column}", prompt, p.description)
+        table.add_row(p.name, source, p.split, f"{p.text_column} / {p.summary_column}", p.description)
     stdout.print(table)
 
 

@@ -23,3 +23,10 @@ def test_json_lists_every_preset_with_the_split_read_when_none_is_given():
 
 def test_help_puts_json_under_output():
     assert "─ Output " in runner.invoke(app, ["datasets", "--help"]).output
+
+
+def test_json_lists_each_presets_decoder_only_prompt_and_its_source():
+    listed = {preset["name"]: preset for preset in json.loads(runner.invoke(app, ["datasets", "--json"]).stdout)}
+    govreport = listed["govreport"]["prompt"]
+    assert govreport["source"].startswith("LongBench") and govreport["max_new_tokens"] == 512
+    assert "{document}" in govreport["template"] and listed["pubmed"]["prompt"]["source"] == "longsum"
