@@ -50,7 +50,8 @@ CompareRecipeOpt = Annotated[
     bool,
     typer.Option(
         "--compare-recipe",
-        help="Also time the docs recipe (pad to the limit, batch 2) on the same documents.",
+        help="Also time the reference recipe on the same documents: the docs recipe for a seq2seq model (pad to "
+        "the limit, batch 2), one prompt at a time for a decoder-only model.",
         rich_help_panel=BENCHMARK,
     ),
 ]

@@ -12,6 +12,7 @@ from longsum.benchmarks.checks import predictions_digest
 from longsum.benchmarks.workloads import corpus_words, synthetic_documents
 from longsum.config import BatchSettings, EvalConfig
 from longsum.engine.batching import RECIPE_BATCH_SIZE
+from longsum.engine.loading import CAUSAL
 from longsum.engine.memory import peak_memory_bytes, reset_peak
 from longsum.errors import LongsumError
 from longsum.results.provenance import environment
@@ -119,11 +120,13 @@ def _median(values: list[Any]) -> Any:
     return statistics.median(numbers)
 
 
-def recipe_config(config: EvalConfig) -> EvalConfig:
-    """The docs recipe's batching for ``config``: every input padded to the limit, two at a time."""
-    batching = BatchSettings(
-        max_input_tokens=config.batching.max_input_tokens, padding="max-length", batch_size=RECIPE_BATCH_SIZE
-    )
+def recipe_config(config: EvalConfig, kind: str | None = None) -> EvalConfig:
+    """The reference recipe's batching for ``config``: for a seq2seq model the docs recipe's (every input padded to
+    the limit, two at a time); for a decoder-only one (``kind`` ``causal``) the plain recipe's, one prompt at a time."""
+    limit = config.batching.max_input_tokens
+    if kind == CAUSAL:
+        return replace(config, batching=BatchSettings(max_input_tokens=limit, batch_size=1))
+    batching = BatchSettings(max_input_tokens=limit, padding="max-length", batch_size=RECIPE_BATCH_SIZE)
     return replace(config, batching=batching)
 
 
@@ -143,7 +146,7 @@ def bench(config: BenchConfig, summarizer: Summarizer | None = None) -> BenchRec
     report: BenchRecord = {"schema_version": BENCH_SCHEMA_VERSION, "longsum": figures}
     if config.compare_recipe:
         recipe, recipe_predictions = _timed_runs(
-            recipe_config(eval_config), summarizer, docs, config.recipe_runs, ceilings
+            recipe_config(eval_config, info.kind), summarizer, docs, config.recipe_runs, ceilings
         )
         report["recipe"] = recipe
         report["speedup"] = (

@@ -131,3 +131,31 @@ def test_bench_cli_min_speedup_times_the_recipe_and_fails_below_it(tmp_path, exa
     assert "speed-up over the docs recipe" in result.stdout  # --min-speedup implies --compare-recipe
     assert "is below --min-speedup 1000.00x" in result.stderr
     assert json.loads((tmp_path / "b.json").read_text())["speedup"] > 0
+
+
+def test_bench_times_a_decoder_only_model_against_its_one_prompt_recipe(tmp_path, examples):
+    result = runner.invoke(
+        app,
+        [
+            "bench",
+            "--model",
+            "builtin:qwen2",
+            "--dataset",
+            str(examples),
+            "--limit",
+            "3",
+            "--max-new-tokens",
+            "6",
+            "--max-input-tokens",
+            "1024",
+            "--compare-recipe",
+            "--json",
+            str(tmp_path / "b.json"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "b.json").read_text())
+    assert report["identical_predictions"] is True and report["model"]["kind"] == "causal"
+    # The plain recipe pads nothing; neither does longsum.
+    assert report["recipe"]["padding_efficiency"] == report["longsum"]["padding_efficiency"] == 1.0
+    assert report["longsum"]["generated_tokens"] == report["recipe"]["generated_tokens"] > 0

@@ -18,6 +18,11 @@ def test_recipe_config_pads_to_the_limit_two_at_a_time():
     assert config.batching == BatchSettings(max_input_tokens=4096, padding="max-length", batch_size=2)
 
 
+def test_a_decoder_only_recipe_is_one_prompt_at_a_time_unpadded():
+    config = recipe_config(EvalConfig(batching=BatchSettings(max_input_tokens=4096, max_batch_tokens=9)), "causal")
+    assert config.batching == BatchSettings(max_input_tokens=4096, padding="dynamic", batch_size=1)
+
+
 def test_bench_report_with_recipe_comparison():
     # The echo summarizer counts a token per character, so the input limit is set in characters.
     eval_config = EvalConfig(data=DataSettings(dataset=""), batching=BatchSettings(max_input_tokens=200_000))
