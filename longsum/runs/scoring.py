@@ -16,7 +16,13 @@ from longsum.metrics.rouge import DocumentScores, RougeScorer
 from longsum.metrics.summary_stats import summarize_stats
 from longsum.results.examples import select_examples
 from longsum.results.html_report import check_report_path, write_report
-from longsum.results.schema import METRICS_SCHEMA_VERSION, MetricsRecord, ScoresRecord
+from longsum.results.schema import (
+    METRICS_SCHEMA_VERSION,
+    PREDICTIONS_SCHEMA_VERSION,
+    MetricsRecord,
+    ScoresRecord,
+    check_version,
+)
 from longsum.results.signature import score_signature
 from longsum.results.storage import PREDICTIONS, PredictionRecord
 from longsum.runs.metric_modules import compute_metric_modules, load_metric_modules
@@ -124,6 +130,8 @@ def _pick(fields: Iterable[str], candidates: tuple[str, ...], what: str, path: P
 def _jsonl_pairs(path: Path) -> Iterator[PredictionRecord]:
     fields: tuple[str, str] | None = None
     for number, data in enumerate(read_jsonl(path, None)):
+        # Files written elsewhere carry no version; a longsum file of a newer schema is refused.
+        check_version(data, PREDICTIONS_SCHEMA_VERSION, path)
         if fields is None:
             fields = (
                 _pick(data, PREDICTION_FIELDS, "prediction", path),
