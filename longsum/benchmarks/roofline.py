@@ -142,3 +142,90 @@ def roofline(
         if decode_seconds > 0 and least_decoding
         else None,
     }
+
+
+@dataclass(frozen=True)
+class CausalDims:
+    """What the counts need from a decoder-only config (Llama, Qwen2, Mistral: gated MLP, grouped key/value heads)."""
+
+    hidden: int
+    #: Query heads x head dim, and key/value heads x head dim.
+    inner: int
+    kv_inner: int
+    intermediate: int
+    layers: int
+    vocab: int
+    itemsize: int
+
+    @classmethod
+    def of(cls, config: Any, itemsize: int) -> CausalDims:
+        """The dims of a transformers Llama-style config with weights of ``itemsize`` bytes."""
+        head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+        kv_heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
+        return cls(
+            hidden=config.hidden_size,
+            inner=config.num_attention_heads * head_dim,
+            kv_inner=kv_heads * head_dim,
+            intermediate=config.intermediate_size,
+            layers=config.num_hidden_layers,
+            vocab=config.vocab_size,
+            itemsize=itemsize,
+        )
+
+    @property
+    def layer_weights(self) -> int:
+        """Weights of one layer: q and o, k and v (grouped), and the gated MLP's three matrices."""
+        return 2 * self.hidden * self.inner + 2 * self.hidden * self.kv_inner + 3 * self.hidden * self.intermediate
+
+
+def prefill_flops(dims: CausalDims, length: int) -> float:
+    """FLOPs of one prompt's prefill of ``length`` tokens: every layer's projections and MLP for each token,
+    causal attention (each token attends to itself and those before it), and the output layer for the last
+    token only (the one whose logits pick the first summary token)."""
+    per_layer = 2 * length * dims.layer_weights + 2 * 2 * dims.inner * length * (length + 1) // 2
+    return float(dims.layers * per_layer + 2 * dims.hidden * dims.vocab)
+
+
+def causal_decoding_bytes(dims: CausalDims, batches: Sequence[Sequence[tuple[int, int]]], beams: int) -> float:
+    """The least memory traffic of decoding each prompt of ``batches`` of (prompt tokens, generated tokens) pairs.
+
+    The prefill yields each summary's first token; every later step reads every weight once (the layers and the
+    output layer) and, for each beam, the keys and values cached so far.
+    """
+    weights = dims.layers * dims.layer_weights + dims.vocab * dims.hidden
+    kv_row = 2 * dims.layers * dims.kv_inner  # keys and values, every layer, one position
+    total = 0
+    for batch in batches:
+        for length, generated in batch:
+            steps = max(0, generated - 1)
+            total += steps * weights
+            # Step t (from 1) reads the prompt and the t tokens before it.
+            total += beams * kv_row * (steps * length + steps * (steps + 1) // 2)
+    return float(total * dims.itemsize)
+
+
+def causal_roofline(
+    dims: CausalDims,
+    batches: Sequence[Sequence[tuple[int, int]]],
+    beams: int,
+    prefill_seconds: float,
+    decode_seconds: float,
+    peak_flops: float,
+    bandwidth: float,
+) -> dict[str, float | None]:
+    """The prefill's FLOPs and achieved FLOP/s, decoding's bytes and achieved bandwidth, and each as a fraction of
+    the ceiling, for a decoder-only model."""
+    flops = sum(prefill_flops(dims, length) for batch in batches for length, _ in batch)
+    moved = causal_decoding_bytes(dims, batches, beams)
+    achieved_flops = flops / prefill_seconds if prefill_seconds > 0 else None
+    achieved_bandwidth = moved / decode_seconds if decode_seconds > 0 else None
+    return {
+        "prefill_flops": flops,
+        "prefill_seconds": prefill_seconds,
+        "prefill_flops_per_second": achieved_flops,
+        "prefill_fraction_of_peak_flops": achieved_flops / peak_flops if achieved_flops and peak_flops else None,
+        "decoding_bytes": moved,
+        "decoding_seconds": decode_seconds,
+        "decoding_bytes_per_second": achieved_bandwidth,
+        "decoding_fraction_of_bandwidth": achieved_bandwidth / bandwidth if achieved_bandwidth and bandwidth else None,
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -63,11 +63,13 @@ class ModuleClock:
     it directly and when ``generate()`` calls it inside the docs recipe.
     """
 
-    def __init__(self, module: Any, device: str) -> None:
+    def __init__(self, module: Any, device: str, counts: Callable[[dict[str, Any]], bool] | None = None) -> None:
         self.seconds = 0.0
-        self._start = 0.0
+        self._start: float | None = None
         self._sync = device.startswith("cuda")
-        module.register_forward_pre_hook(self._enter)
+        # Which calls count, judged by their keyword arguments (all of them by default).
+        self._counts = counts or (lambda _kwargs: True)
+        module.register_forward_pre_hook(self._enter, with_kwargs=True)
         module.register_forward_hook(self._leave)
 
     def _now(self) -> float:
@@ -78,8 +80,10 @@ class ModuleClock:
             torch.cuda.synchronize()
         return time.perf_counter()
 
-    def _enter(self, *_: Any) -> None:
-        self._start = self._now()
+    def _enter(self, _module: Any, _args: Any, kwargs: dict[str, Any]) -> None:
+        self._start = self._now() if self._counts(kwargs) else None
 
     def _leave(self, *_: Any) -> None:
-        self.seconds += self._now() - self._start
+        if self._start is not None:
+            self.seconds += self._now() - self._start
+            self._start = None

@@ -226,10 +226,7 @@ def render_bench(report: BenchRecord) -> None:
         where = f"LongT5-{shape['shape']} widths ({shape['attention']})" if longt5 else f"{shape['shape']} widths"
         layers = f"{shape['num_layers']} of its {shape['real_layers']} layers"
         layers += " in encoder and decoder" if longt5 else ""
-        stdout.print(
-            f"shape: {where}, {layers}, random weights",
-            markup=False,
-        )
+        stdout.print(f"shape: {where}, {layers}, random weights", markup=False)
     machine = report.get("machine")
     if machine:
         stdout.print(
@@ -247,6 +244,8 @@ def _roofline_rows(table: Table, runs: dict[str, Mapping[str, Any]]) -> None:
     rows = [
         ("encoder GFLOP/s", "encoder_flops_per_second", 1e-9, "{:.1f}"),
         ("encoder % of peak FLOP/s", "encoder_fraction_of_peak_flops", 100, "{:.1f}"),
+        ("prefill GFLOP/s", "prefill_flops_per_second", 1e-9, "{:.1f}"),
+        ("prefill % of peak FLOP/s", "prefill_fraction_of_peak_flops", 100, "{:.1f}"),
         ("decoding GB/s (least bytes)", "decoding_bytes_per_second", 1e-9, "{:.2f}"),
         ("decoding % of bandwidth", "decoding_fraction_of_bandwidth", 100, "{:.1f}"),
         ("decoding % of roofline", "decoding_fraction_of_roofline", 100, "{:.1f}"),

@@ -25,8 +25,17 @@ from longsum.engine.causal_decoding import (
 from longsum.engine.generation_config import recorded_settings
 from longsum.engine.loading import CAUSAL, LoadedModel
 from longsum.engine.prompting import Prompt, PromptBuilder, chat_template_of, short_sha256, uses_chat_template
+from longsum.engine.timing import ModuleClock
 from longsum.sources.presets import prompt_for
 from longsum.summarizers.protocol import Output, PromptInfo, SummarizerInfo
+
+
+def is_prefill(kwargs: dict[str, Any]) -> bool:
+    """Whether a forward call with these arguments is a prompt's prefill: more than one position at once."""
+    ids = kwargs.get("input_ids")
+    if ids is None:
+        ids = kwargs.get("inputs_embeds")
+    return ids is not None and ids.shape[1] > 1
 
 
 class CausalSummarizer:
@@ -49,6 +58,8 @@ class CausalSummarizer:
         self.warnings: list[str] = list(warnings or [])
         # Each prompt is decoded alone, so no batch size rounds differently from another.
         self.batch_multiple = 1
+        # The prefill is the forward over more than one position; the steps after it feed one token each.
+        self.prefill_clock = ModuleClock(loaded.model, loaded.device, counts=is_prefill)
 
     def encode(self, text: str) -> tuple[list[int], int]:
         """The prompt ids for the document ``text`` (the document cut to fit), and the prompt's untruncated length."""
@@ -70,8 +81,8 @@ class CausalSummarizer:
         )
 
     def encoding_seconds(self) -> float:
-        """0: there is no separate encoder (the prompt's prefill is part of ``generate``)."""
-        return 0.0
+        """Seconds in the prompts' prefill so far (the decoder-only counterpart of encoding)."""
+        return self.prefill_clock.seconds
 
     def batch_tokens_hint(self) -> None:
         """``None``: prompts are decoded one at a time, so memory does not bound a batch."""

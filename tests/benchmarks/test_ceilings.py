@@ -42,3 +42,20 @@ def test_the_builtin_longt5_is_measured_with_its_dims_and_beams():
     )
     assert fractions["encoder_seconds"] == 0.5 and fractions["encoder_flops"] > 0
     assert fractions["encoder_flops_per_second"] == pytest.approx(fractions["encoder_flops"] / 0.5)
+
+
+def test_a_decoder_only_model_is_measured_with_its_own_counts():
+    from longsum.benchmarks.roofline import CausalDims
+    from longsum.config import EvalConfig, ModelSettings
+    from longsum.summarizers.resolver import load_summarizer
+
+    summarizer = load_summarizer(EvalConfig(model=ModelSettings(model="builtin:llama")))
+    ceilings = Ceilings.measure(summarizer)
+    assert ceilings is not None and isinstance(ceilings.dims, CausalDims)
+    config = summarizer.loaded.model.config
+    assert (ceilings.dims.hidden, ceilings.dims.layers, ceilings.dims.vocab) == (
+        config.hidden_size,
+        config.num_hidden_layers,
+        config.vocab_size,
+    )
+    assert ceilings.beams == 1  # greedy: the checkpoint's own generation config

@@ -79,3 +79,24 @@ def test_cross_projections_count_in_decodings_roofline():
     figures = roofline(BASE, [[(2048, 4)]], 2, encode_seconds=1.0, decode_seconds=2.0, peak_flops=1e11, bandwidth=1e10)
     least = figures["decoding_bytes"] / 1e10 + figures["cross_projection_flops"] / 1e11
     assert figures["decoding_fraction_of_roofline"] == pytest.approx(least / 2.0)
+
+
+def test_a_decoder_only_models_counts_by_hand():
+    from longsum.benchmarks.roofline import CausalDims, causal_decoding_bytes, causal_roofline, prefill_flops
+
+    dims = CausalDims(hidden=4, inner=4, kv_inner=2, intermediate=8, layers=2, vocab=10, itemsize=4)
+    assert dims.layer_weights == 2 * 4 * 4 + 2 * 4 * 2 + 3 * 4 * 8  # 144
+    # 3 tokens: 2 layers x (2 x 3 x 144 + 2 x 2 x 4 x 6), then the last token's logits (2 x 4 x 10).
+    assert prefill_flops(dims, 3) == 2 * (864 + 96) + 80
+    # 4 generated: 3 steps after the prefill, each reading every weight (2 x 144 + 40) and the cache so far.
+    kv_row = 2 * 2 * 2
+    steps = 3
+    expected = steps * (2 * 144 + 40) + kv_row * (steps * 5 + steps * (steps + 1) // 2)
+    assert causal_decoding_bytes(dims, [[(5, 4)]], beams=1) == expected * 4
+    assert causal_decoding_bytes(dims, [[(5, 1)]], beams=1) == 0.0  # one token: the prefill gave it
+    figures = causal_roofline(
+        dims, [[(3, 1)]], 1, prefill_seconds=2.0, decode_seconds=0.0, peak_flops=1000.0, bandwidth=1.0
+    )
+    assert figures["prefill_flops_per_second"] == (2 * 960 + 80) / 2
+    assert figures["prefill_fraction_of_peak_flops"] == figures["prefill_flops_per_second"] / 1000
+    assert figures["decoding_bytes_per_second"] is None

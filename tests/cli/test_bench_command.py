@@ -159,3 +159,10 @@ def test_bench_times_a_decoder_only_model_against_its_one_prompt_recipe(tmp_path
     # The plain recipe pads nothing; neither does longsum.
     assert report["recipe"]["padding_efficiency"] == report["longsum"]["padding_efficiency"] == 1.0
     assert report["longsum"]["generated_tokens"] == report["recipe"]["generated_tokens"] > 0
+    # The roofline of a decoder-only model: the prefill in the encoder's place, decoding's least bytes.
+    for run in ("longsum", "recipe"):
+        roofline = report[run]["roofline"]
+        assert roofline["prefill_flops"] > 0 and roofline["prefill_fraction_of_peak_flops"] > 0
+        assert roofline["decoding_bytes"] > 0 and roofline["decoding_fraction_of_bandwidth"] > 0
+    assert report["longsum"]["roofline"]["prefill_flops"] == report["recipe"]["roofline"]["prefill_flops"]
+    assert "prefill % of peak FLOP/s" in result.output

@@ -56,3 +56,25 @@ def test_module_clock_counts_only_the_modules_forward():
     module(torch.zeros(1))
     module(torch.zeros(1))
     assert clock.seconds == pytest.approx(0.04, abs=0.03)
+
+
+def test_a_module_clock_counts_only_the_calls_its_predicate_selects():
+    import torch
+
+    from longsum.engine.timing import ModuleClock
+    from longsum.summarizers.causal import is_prefill
+
+    class Slow(torch.nn.Module):
+        def forward(self, input_ids):
+            time.sleep(0.02 * input_ids.shape[1])
+            return input_ids
+
+    module = Slow()
+    clock = ModuleClock(module, "cpu", counts=is_prefill)
+    module(input_ids=torch.zeros(1, 1))  # a decoding step: not counted
+    assert clock.seconds == 0.0
+    module(input_ids=torch.zeros(1, 5))  # a prefill
+    assert 0.09 < clock.seconds < 1.0
+    counted = clock.seconds
+    module(input_ids=torch.zeros(1, 1))
+    assert clock.seconds == counted
