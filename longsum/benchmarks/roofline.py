@@ -102,6 +102,20 @@ def decoding_bytes(dims: Dims, batches: Sequence[Sequence[tuple[int, int]]], bea
     return float(total * dims.itemsize)
 
 
+def against_ceiling(
+    phase: str, unit: str, amount: float, seconds: float, ceiling_name: str, ceiling: float
+) -> dict[str, float | None]:
+    """``amount`` of ``unit`` (FLOPs or bytes) done by ``phase`` in ``seconds``: the amount, the seconds, the achieved
+    rate, and its fraction of ``ceiling`` (``None`` where a rate cannot be had)."""
+    achieved = amount / seconds if seconds > 0 else None
+    return {
+        f"{phase}_{unit}": amount,
+        f"{phase}_seconds": seconds,
+        f"{phase}_{unit}_per_second": achieved,
+        f"{phase}_fraction_of_{ceiling_name}": achieved / ceiling if achieved and ceiling else None,
+    }
+
+
 def roofline(
     dims: Dims,
     batches: Sequence[Sequence[tuple[int, int]]],
@@ -123,20 +137,9 @@ def roofline(
     moved = decoding_bytes(dims, batches, beams)
     # Decoding at the limit: its bytes at full bandwidth plus the cross projections at full FLOP/s.
     least_decoding = moved / bandwidth + cross / peak_flops if bandwidth and peak_flops else 0.0
-
-    def rate(amount: float, seconds: float) -> float | None:
-        return amount / seconds if seconds > 0 else None
-
-    achieved_flops, achieved_bandwidth = rate(flops, encode_seconds), rate(moved, decode_seconds)
     return {
-        "encoder_flops": flops,
-        "encoder_seconds": encode_seconds,
-        "encoder_flops_per_second": achieved_flops,
-        "encoder_fraction_of_peak_flops": achieved_flops / peak_flops if achieved_flops and peak_flops else None,
-        "decoding_bytes": moved,
-        "decoding_seconds": decode_seconds,
-        "decoding_bytes_per_second": achieved_bandwidth,
-        "decoding_fraction_of_bandwidth": achieved_bandwidth / bandwidth if achieved_bandwidth and bandwidth else None,
+        **against_ceiling("encoder", "flops", flops, encode_seconds, "peak_flops", peak_flops),
+        **against_ceiling("decoding", "bytes", moved, decode_seconds, "bandwidth", bandwidth),
         "cross_projection_flops": cross,
         "decoding_fraction_of_roofline": least_decoding / decode_seconds
         if decode_seconds > 0 and least_decoding
@@ -217,15 +220,7 @@ def causal_roofline(
     the ceiling, for a decoder-only model."""
     flops = sum(prefill_flops(dims, length) for batch in batches for length, _ in batch)
     moved = causal_decoding_bytes(dims, batches, beams)
-    achieved_flops = flops / prefill_seconds if prefill_seconds > 0 else None
-    achieved_bandwidth = moved / decode_seconds if decode_seconds > 0 else None
     return {
-        "prefill_flops": flops,
-        "prefill_seconds": prefill_seconds,
-        "prefill_flops_per_second": achieved_flops,
-        "prefill_fraction_of_peak_flops": achieved_flops / peak_flops if achieved_flops and peak_flops else None,
-        "decoding_bytes": moved,
-        "decoding_seconds": decode_seconds,
-        "decoding_bytes_per_second": achieved_bandwidth,
-        "decoding_fraction_of_bandwidth": achieved_bandwidth / bandwidth if achieved_bandwidth and bandwidth else None,
+        **against_ceiling("prefill", "flops", flops, prefill_seconds, "peak_flops", peak_flops),
+        **against_ceiling("decoding", "bytes", moved, decode_seconds, "bandwidth", bandwidth),
     }
