@@ -101,12 +101,15 @@ LAUNCHERS = {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
-def test_two_gloo_processes_match_one_process(examples, tmp_path, launcher):
+@pytest.mark.parametrize(
+    ("launcher", "model"),
+    [*((launcher, "builtin:tglobal") for launcher in sorted(LAUNCHERS)), ("torchrun", "builtin:llama")],
+)
+def test_two_gloo_processes_match_one_process(examples, tmp_path, launcher, model):
     common = [
         "eval",
         "--model",
-        "builtin:tglobal",
+        model,
         "--dataset",
         str(examples),
         "--max-length",

@@ -290,3 +290,26 @@ def test_a_preset_names_its_prompt_and_new_tokens(tiny_causal):
     info = load_summarizer(config).describe()
     assert info.prompt.source == "LongBench (gov_report)" and info.generation["max_new_tokens"] == 512
     assert info.prompt.template.startswith("You are given a report by a government agency.")
+
+
+def test_out_of_memory_on_a_prompt_splits_its_batch_and_the_predictions_stay_the_recipes(monkeypatch):
+    import torch
+
+    import longsum.summarizers.causal as causal
+
+    config = causal_config("builtin:llama", EXAMPLES, new_tokens=8, max_input_tokens=1024, batch_size=4)
+    _result, expected = evaluate_in_memory(config)
+    stock = causal.generate_alone
+    calls = {"n": 0}
+
+    def out_of_memory_on_the_third_prompt(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return stock(*args, **kwargs)
+
+    monkeypatch.setattr(causal, "generate_alone", out_of_memory_on_the_third_prompt)
+    result, records = evaluate_in_memory(config)
+    assert result.stats.runner.oom_splits >= 1
+    assert [(r.id, r.prediction) for r in records] == [(r.id, r.prediction) for r in expected]
+    assert len({r.prediction for r in records}) == len(records), "summaries differ across documents"
