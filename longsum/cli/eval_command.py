@@ -14,6 +14,8 @@ from longsum.cli.options import (
     SCORING,
     BootstrapOpt,
     ExamplesOpt,
+    FaithfulnessMethodOpt,
+    FaithfulnessOpt,
     MetricOpt,
     MetricsJsonOpt,
     ModelIndexOpt,
@@ -131,6 +133,8 @@ def eval_command(
     report: ReportOpt = None,
     metric: MetricOpt = None,
     model_index: ModelIndexOpt = None,
+    faithfulness: FaithfulnessOpt = None,
+    faithfulness_method: FaithfulnessMethodOpt = "summac-zs",
 ) -> None:
     """Summarize a dataset with a model (or a baseline: lead-K, oracle) and report ROUGE-1/2/L/Lsum.
 
@@ -149,10 +153,17 @@ def eval_command(
             batching=engine.batch_settings(),
             prompting=engine.prompt_settings(),
             scoring=ScoreSettings(
-                use_stemmer, sentence_splitter, bootstrap_samples, seed=seed, metrics=tuple(metric or ())
+                use_stemmer,
+                sentence_splitter,
+                bootstrap_samples,
+                seed=seed,
+                metrics=tuple(metric or ()),
+                faithfulness=faithfulness,
+                faithfulness_method=faithfulness_method,
             ),
         )
         quiet_libraries()
+        from longsum.engine.nli import check_nli
         from longsum.results.html_report import check_report_path
         from longsum.results.model_card import check_model_index_path, write_model_index
         from longsum.results.run_lock import hold_run_directory
@@ -166,6 +177,8 @@ def eval_command(
         check_report_path(report)
         check_model_index_path(model_index)
         metric_modules = load_metric_modules(config.scoring.metrics)
+        if faithfulness is not None:
+            check_nli(faithfulness)
         if output_dir is not None and shard.is_main:
             # Likewise a second run into a directory in use; held until this process ends.
             hold_run_directory(output_dir)

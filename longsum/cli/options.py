@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from longsum.config import ChatTemplate, Dtype, Padding, SentenceSplitter, Truncation
+from longsum.config import ChatTemplate, Dtype, FaithfulnessMethod, Padding, SentenceSplitter, Truncation
 from longsum.errors import LongsumError
 from longsum.summarizers.resolver import model_help
 
@@ -138,6 +138,35 @@ MetricOpt = Annotated[
         "--metric",
         help="An evaluate metric beside ROUGE: hub id, or a local module (.py file or folder); repeatable.",
         rich_help_panel=SCORING,
+    ),
+]
+FaithfulnessOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--faithfulness",
+        help="Also score each summary against its source with this NLI checkpoint (hub id or local directory whose "
+        "labels are entailment, neutral and contradiction), e.g. roberta-large-mnli; see docs/faithfulness.md.",
+        rich_help_panel=SCORING,
+        show_default=False,
+    ),
+]
+FaithfulnessMethodOpt = Annotated[
+    FaithfulnessMethod,
+    typer.Option(
+        "--faithfulness-method",
+        help="summac-zs: each source sentence against each summary sentence, best entailment minus best "
+        "contradiction, in [-1, 1]; align: the source in chunks that fit the model, best entailment, in [0, 1].",
+        rich_help_panel=SCORING,
+    ),
+]
+SourceDatasetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dataset",
+        help="Where the source documents are, for --faithfulness and metrics that take sources (default: the "
+        "dataset the run recorded in its run.json).",
+        rich_help_panel=SCORING,
+        show_default=False,
     ),
 ]
 ReportOpt = Annotated[

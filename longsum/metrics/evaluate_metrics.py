@@ -104,9 +104,13 @@ def plain(value: Any) -> Any:
     return value
 
 
-def compute_metric(module: Any, predictions: list[str], references: list[str]) -> dict[str, Any]:
-    """The results of ``module`` on the pairs, JSON-ready; whatever it raises propagates."""
-    results = module.compute(predictions=predictions, references=references)
+def compute_metric(
+    module: Any, predictions: list[str], references: list[str], sources: list[str] | None = None
+) -> dict[str, Any]:
+    """The results of ``module`` on the pairs (and their source documents, for a module that takes ``sources``),
+    JSON-ready; whatever it raises propagates."""
+    given = {"sources": sources} if sources is not None else {}
+    results = module.compute(predictions=predictions, references=references, **given)
     if not isinstance(results, dict):
         raise TypeError(f"compute() returned {type(results).__name__}, not a dict")
     return plain(results)
