@@ -75,7 +75,7 @@ def compute_metric_modules(
         references = [r.reference or "" for r in pairs]
         sources = [texts[r.id] for r in pairs] if with_source else None
         try:
-            computed = compute_metric(metric.module, predictions, references, sources)
+            computed = compute_metric(metric.module, predictions, references, sources, spec.options)
         except Exception as err:  # a third-party module may raise anything; the run keeps its ROUGE
             first_line = str(err).splitlines()[0] if str(err) else ""
             warnings.append(f"--metric {spec.given} failed to compute: {type(err).__name__}: {first_line}")
