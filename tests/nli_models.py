@@ -28,7 +28,9 @@ def save_tokenizer(path: Path) -> None:
 
     path.mkdir(parents=True, exist_ok=True)
     (path / "vocab.txt").write_text("\n".join(_vocabulary()) + "\n", encoding="utf-8")
-    BertTokenizerFast(vocab_file=str(path / "vocab.txt"), do_lower_case=True, model_max_length=128).save_pretrained(path)
+    BertTokenizerFast(vocab_file=str(path / "vocab.txt"), do_lower_case=True, model_max_length=128).save_pretrained(
+        path
+    )
 
 
 def _config(labels: list[str] | None, init: float, max_positions: int):  # type: ignore[no-untyped-def]

@@ -1,0 +1,70 @@
+"""Faithfulness of stored predictions: known answers from fixed-verdict NLI models, and a resumed pass that keeps
+what a killed one finished."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from nli_models import build_nli
+
+from longsum.config import ScoreSettings
+from longsum.results.faithfulness_log import read_scores
+from longsum.results.storage import PredictionRecord
+from longsum.runs.faithfulness import score_faithfulness
+from longsum.sources.documents import Document
+
+SOURCE = "The trial enrolled 300 adults. Aspirin lowered the risk of stroke. Bleeding was rare."
+DOCUMENTS = [Document(i, f"d{i}", SOURCE + f" Site {i} took part.", None) for i in range(4)]
+CLAIMS = ["Aspirin lowered stroke risk.", "Bleeding was common.", "The trial enrolled children.", "Site 2 took part."]
+RECORDS = [PredictionRecord(f"d{i}", f"{CLAIMS[i]} Bleeding was rare.", None, 20, False) for i in range(4)]
+
+
+@pytest.mark.parametrize(
+    ("labels", "verdict", "method", "expected"),
+    [
+        (["entailment", "neutral", "contradiction"], "entailment", "summac-zs", 1.0),
+        (["CONTRADICTION", "NEUTRAL", "ENTAILMENT"], "ENTAILMENT", "summac-zs", 1.0),
+        (["Neutral", "Contradiction", "Entailment"], "Contradiction", "summac-zs", -1.0),
+        (["CONTRADICTION", "NEUTRAL", "ENTAILMENT"], "CONTRADICTION", "summac-zs", -1.0),
+        (["entailment", "neutral", "contradiction"], "neutral", "summac-zs", 0.0),
+        (["CONTRADICTION", "NEUTRAL", "ENTAILMENT"], "ENTAILMENT", "align", 1.0),
+        (["Neutral", "Contradiction", "Entailment"], "Contradiction", "align", 0.0),
+    ],
+)
+def test_fixed_verdicts_give_the_ends_of_the_scale(tmp_path, labels, verdict, method, expected):
+    model = build_nli(tmp_path / "nli", labels, verdict=verdict)
+    scoring = ScoreSettings(faithfulness=str(model), faithfulness_method=method, bootstrap_samples=50)
+    result = score_faithfulness(RECORDS, DOCUMENTS, scoring, tmp_path / "faithfulness.jsonl", "cpu")
+    assert result.scores == pytest.approx(dict.fromkeys(result.scores, expected), abs=1e-9)
+    assert len(result.scores) == 4 and result.unscored == 0
+    record = result.to_record({r.id: (r.input_tokens, False) for r in RECORDS}, scoring)
+    assert record["mean"] == pytest.approx(expected, abs=1e-9)
+    assert record["scale"] == ([-1.0, 1.0] if method == "summac-zs" else [0.0, 1.0])
+    assert record["by_length"][0]["bucket"] == "<=2k" and record["by_length"][0]["documents"] == 4
+
+
+def test_empty_summaries_and_missing_documents_are_unscored(tmp_path):
+    model = build_nli(tmp_path / "nli", ["entailment", "neutral", "contradiction"], verdict="entailment")
+    records = [RECORDS[0], PredictionRecord("d1", "  ", None, 1, False), PredictionRecord("gone", "x.", None, 1, False)]
+    scoring = ScoreSettings(faithfulness=str(model))
+    result = score_faithfulness(records, DOCUMENTS, scoring, tmp_path / "f.jsonl", "cpu")
+    assert list(result.scores) == ["d0"] and result.unscored == 2
+
+
+def test_a_killed_pass_resumes_and_finishes_identically(tmp_path):
+    model = build_nli(tmp_path / "nli", ["entailment", "neutral", "contradiction"])
+    scoring = ScoreSettings(faithfulness=str(model))
+    whole = score_faithfulness(RECORDS, DOCUMENTS, scoring, tmp_path / "whole.jsonl", "cpu")
+    assert len(set(whole.scores.values())) > 1  # the random classifier reads its input
+
+    side = tmp_path / "killed.jsonl"
+    score_faithfulness(RECORDS[:2], DOCUMENTS, scoring, side, "cpu")
+    with side.open("a", encoding="utf-8") as handle:
+        handle.write('{"schema_version": 1, "id": "d2", "mod')  # the line a kill tore
+    resumed = score_faithfulness(RECORDS, DOCUMENTS, scoring, side, "cpu")
+    assert resumed.scores == whole.scores
+    assert resumed.pairs == 2 * whole.pairs // 4  # only the two unfinished documents ran
+    lines = [json.loads(line) for line in side.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["d0", "d1", "d2", "d3"]
+    assert read_scores(side, whole.model, "align") == {}  # another method does not reuse these
