@@ -116,7 +116,9 @@ def test_builtin_bertscore_equals_bert_score(two_runs, tmp_path):
         [r.prediction for r in records], [r.reference for r in records], model_type=str(encoder), num_layers=2
     )
     kept = [
-        v for r, v in zip(read_predictions(run / "predictions.jsonl"), ours["f1_per_document"], strict=True) if r.prediction.strip()
+        v
+        for r, v in zip(read_predictions(run / "predictions.jsonl"), ours["f1_per_document"], strict=True)
+        if r.prediction.strip()
     ]
     assert kept == pytest.approx(f1.tolist(), abs=1e-6)
     assert len(set(kept)) > 1
