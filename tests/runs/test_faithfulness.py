@@ -68,3 +68,81 @@ def test_a_killed_pass_resumes_and_finishes_identically(tmp_path):
     lines = [json.loads(line) for line in side.read_text(encoding="utf-8").splitlines()]
     assert [line["id"] for line in lines] == ["d0", "d1", "d2", "d3"]
     assert read_scores(side, whole.model, "align") == {}  # another method does not reuse these
+
+
+#: Runs the summac package's SummaCZS on a job read from stdin: its sentence granularity on our tiny checkpoint,
+#: registered in its model map; sentences are split by longsum's splitter (SummaC's needs nltk data downloaded).
+RUN_SUMMAC = """
+import json, sys
+import summac.model_summac as ms
+from longsum.metrics.sentences import split_punkt
+job = json.load(sys.stdin)
+ms.model_map["tiny"] = {"model_card": job["model"], "entailment_idx": job["entailment"],
+                        "contradiction_idx": job["contradiction"]}
+model = ms.SummaCZS(model_name="tiny", granularity="sentence", device="cpu", imager_load_cache=False)
+model.imager.split_sentences = split_punkt
+print(json.dumps(model.score(job["sources"], job["summaries"])["scores"]))
+"""
+#: summac 0.0.4 pins huggingface-hub<=0.17, which transformers 5 cannot run with: it gets its own environment with
+#: the last transformers of that hub, over this environment's torch and numpy.
+SUMMAC_STACK = ["summac==0.0.4", "transformers==4.34.1", "huggingface-hub==0.17.0", "tokenizers>=0.14,<0.15"]
+
+
+@pytest.fixture(scope="session")
+def summac_python(tmp_path_factory):
+    """A Python with the summac package beside this environment's torch; skips when it cannot be installed."""
+    import subprocess
+    import sys
+    import sysconfig
+    from pathlib import Path
+
+    venv = tmp_path_factory.mktemp("summac") / "venv"
+    python = venv / "bin" / "python"
+    steps = [
+        [sys.executable, "-m", "venv", str(venv)],
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", *SUMMAC_STACK, "safetensors", "packaging"],
+    ]
+    for step in steps:
+        try:
+            done = subprocess.run(step, capture_output=True, text=True, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            pytest.skip(f"the summac package cannot be installed here: {err}")
+        if done.returncode != 0:
+            pytest.skip(f"the summac package cannot be installed here: {done.stderr.strip().splitlines()[-1:]}")
+    site = next(Path(venv / "lib").glob("python3*/site-packages"))
+    # After the venv's own packages, so its transformers and hub win over this environment's.
+    (site / "zz-longsum-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    return python
+
+
+@pytest.mark.slow
+def test_the_summac_package_gives_the_same_summac_zs_scores(tmp_path, summac_python):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    from longsum.engine.nli import load_nli
+    from longsum.runs.faithfulness import score_document
+
+    model = build_nli(tmp_path / "nli", ["CONTRADICTION", "NEUTRAL", "ENTAILMENT"])
+    sources = [
+        "The trial enrolled three hundred adults. Aspirin lowered the risk of stroke. Bleeding was rare in both groups.",
+        "Mice lacking the gene grew normally. Their kidneys failed at twelve weeks of age.",
+    ]
+    summaries = ["Aspirin lowered the stroke risk. Bleeding was common in the trial.", "The mice had kidney failure."]
+    job = {"model": str(model), "entailment": 2, "contradiction": 0, "sources": sources, "summaries": summaries}
+    root = str(Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [str(summac_python), "-c", RUN_SUMMAC],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": root, "HF_HUB_OFFLINE": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    theirs = json.loads(done.stdout.strip().splitlines()[-1])
+    nli = load_nli(str(model), "cpu")
+    ours = [score_document(nli, s, t, "summac-zs")[0] for s, t in zip(sources, summaries, strict=True)]
+    assert ours == pytest.approx(theirs, abs=1e-5)
+    assert abs(ours[0] - ours[1]) > 1e-3  # the random classifier reads its input
