@@ -15,9 +15,9 @@ from longsum.cli.options import (
     SourceDatasetOpt,
     SplitterOpt,
     StemmerOpt,
+    scoring_settings,
 )
 from longsum.cli.shared import user_errors
-from longsum.config import ScoreSettings
 
 RunAArg = Annotated[
     Path, typer.Argument(help="Baseline run: a run directory or its predictions.jsonl.", show_default=False)
@@ -53,12 +53,7 @@ def compare_command(
         from longsum.results.terminal import render_comparison
         from longsum.runs.comparison import compare_files
 
-        scoring = ScoreSettings(
-            use_stemmer,
-            sentence_splitter,
-            bootstrap_samples,
-            seed=seed,
-            faithfulness=faithfulness,
-            faithfulness_method=faithfulness_method,
+        scoring = scoring_settings(
+            use_stemmer, sentence_splitter, bootstrap_samples, seed, None, faithfulness, faithfulness_method
         )
         render_comparison(compare_files(run_a, run_b, scoring, dataset), as_json=json_output)

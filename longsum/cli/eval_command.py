@@ -22,6 +22,7 @@ from longsum.cli.options import (
     ReportOpt,
     StemmerOpt,
     examples_shown,
+    scoring_settings,
 )
 from longsum.cli.shared import (
     EngineOptions,
@@ -32,7 +33,7 @@ from longsum.cli.shared import (
     terminate_as_interrupt,
     user_errors,
 )
-from longsum.config import DEFAULT_DATASET, DEFAULT_MODEL, DataSettings, EvalConfig, ScoreSettings, SentenceSplitter
+from longsum.config import DEFAULT_DATASET, DEFAULT_MODEL, DataSettings, EvalConfig, SentenceSplitter
 
 DatasetOpt = Annotated[
     str,
@@ -152,14 +153,8 @@ def eval_command(
             generation=engine.generation_settings(),
             batching=engine.batch_settings(),
             prompting=engine.prompt_settings(),
-            scoring=ScoreSettings(
-                use_stemmer,
-                sentence_splitter,
-                bootstrap_samples,
-                seed=seed,
-                metrics=tuple(metric or ()),
-                faithfulness=faithfulness,
-                faithfulness_method=faithfulness_method,
+            scoring=scoring_settings(
+                use_stemmer, sentence_splitter, bootstrap_samples, seed, metric, faithfulness, faithfulness_method
             ),
         )
         quiet_libraries()

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from longsum.config import ChatTemplate, Dtype, FaithfulnessMethod, Padding, SentenceSplitter, Truncation
+from longsum.config import ChatTemplate, Dtype, FaithfulnessMethod, Padding, ScoreSettings, SentenceSplitter, Truncation
 from longsum.errors import LongsumError
 from longsum.summarizers.resolver import model_help
 
@@ -169,6 +169,33 @@ SourceDatasetOpt = Annotated[
         show_default=False,
     ),
 ]
+
+
+def scoring_settings(
+    use_stemmer: bool,
+    sentence_splitter: SentenceSplitter,
+    bootstrap_samples: int,
+    seed: int,
+    metric: list[str] | None = None,
+    faithfulness: str | None = None,
+    faithfulness_method: FaithfulnessMethod = "summac-zs",
+) -> ScoreSettings:
+    """The scoring options eval, score and compare share, as settings.
+
+    Raises:
+        LongsumError: a value is out of range (``ScoreSettings`` checks them).
+    """
+    return ScoreSettings(
+        use_stemmer,
+        sentence_splitter,
+        bootstrap_samples,
+        seed=seed,
+        metrics=tuple(metric or ()),
+        faithfulness=faithfulness,
+        faithfulness_method=faithfulness_method,
+    )
+
+
 ReportOpt = Annotated[
     Path | None,
     typer.Option(

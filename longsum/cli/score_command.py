@@ -21,9 +21,9 @@ from longsum.cli.options import (
     SplitterOpt,
     StemmerOpt,
     examples_shown,
+    scoring_settings,
 )
 from longsum.cli.shared import print_warnings, user_errors
-from longsum.config import ScoreSettings
 
 PredictionsArg = Annotated[
     Path,
@@ -60,14 +60,8 @@ def score_command(
         from longsum.results.terminal import render_metrics
         from longsum.runs.scoring import score_file
 
-        scoring = ScoreSettings(
-            use_stemmer,
-            sentence_splitter,
-            bootstrap_samples,
-            seed=seed,
-            metrics=tuple(metric or ()),
-            faithfulness=faithfulness,
-            faithfulness_method=faithfulness_method,
+        scoring = scoring_settings(
+            use_stemmer, sentence_splitter, bootstrap_samples, seed, metric, faithfulness, faithfulness_method
         )
         check_model_index_path(model_index)
         run = stored_run(predictions) if model_index is not None else None
