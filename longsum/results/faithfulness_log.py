@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import IO
 
+from longsum.config import FaithfulnessMethod
 from longsum.results.schema import FAITHFULNESS_SCHEMA_VERSION, FaithfulnessLine, check_version
 from longsum.results.storage import PREDICTIONS, writing
 
@@ -78,7 +79,7 @@ class FaithfulnessLog:
 
 
 def faithfulness_line(
-    doc_id: str, model: str, method: str, score: float | None, sentences: int, blocks: int
+    doc_id: str, model: str, method: FaithfulnessMethod, score: float | None, sentences: int, blocks: int
 ) -> FaithfulnessLine:
     """One document's line, with the schema version."""
     return FaithfulnessLine(

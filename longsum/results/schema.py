@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar, cast
 
+from longsum.config import FaithfulnessMethod
 from longsum.errors import LongsumError
 from longsum.metrics.aggregation import AggregateRecord
 from longsum.metrics.length_buckets import LengthBucket
@@ -79,7 +80,7 @@ class FaithfulnessRecord(TypedDict):
 
     #: ``name@revision``: a local checkpoint's content fingerprint, or the hub commit.
     model: str
-    method: str
+    method: FaithfulnessMethod
     #: The method's (bottom, top): [-1, 1] for summac-zs, [0, 1] for align.
     scale: list[float]
     documents: int
@@ -98,7 +99,7 @@ class FaithfulnessLine(TypedDict):
     id: str
     #: ``name@revision`` of the NLI model, and the method: a line counts only for the same pair.
     model: str
-    method: str
+    method: FaithfulnessMethod
     #: ``None``: nothing to score (an empty summary or source).
     score: float | None
     #: Summary sentences and source blocks scored (their product is the NLI pairs run).

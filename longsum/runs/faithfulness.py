@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from longsum.config import ScoreSettings
+from longsum.config import FaithfulnessMethod, ScoreSettings
 from longsum.engine.nli import NliModel, load_nli
 from longsum.metrics.aggregation import mean_interval
 from longsum.metrics.faithfulness import SCALES, document_score, pairing
@@ -23,7 +23,7 @@ class FaithfulnessScores:
     """Per-document faithfulness of a set of predictions, by id, and what they were scored with."""
 
     model: str
-    method: str
+    method: FaithfulnessMethod
     scores: dict[str, float] = field(default_factory=dict)
     #: Predictions without a score: an empty summary or source, or no document of that id in the dataset.
     unscored: int = 0
@@ -51,16 +51,18 @@ class FaithfulnessScores:
         )
 
 
-def score_document(nli: NliModel, source: str, summary: str, method: str) -> tuple[float | None, int, int]:
+def score_document(
+    nli: NliModel, source: str, summary: str, method: FaithfulnessMethod
+) -> tuple[float | None, int, int]:
     """One summary's score against its source, with its sentence and block counts; ``None`` when either is empty.
 
     The pairs of one document are batched together and alone, so its score does not depend on its neighbours.
     """
-    paired = pairing(source, summary, method, nli.count_tokens, nli.block_budget())  # type: ignore[arg-type]
+    paired = pairing(source, summary, method, nli.count_tokens, nli.block_budget())
     if not paired.blocks or not paired.sentences:
         return None, len(paired.sentences), len(paired.blocks)
     probabilities = nli.probabilities(paired.pairs()).reshape(len(paired.blocks), len(paired.sentences), 3)
-    return document_score(probabilities, method), len(paired.sentences), len(paired.blocks)  # type: ignore[arg-type]
+    return document_score(probabilities, method), len(paired.sentences), len(paired.blocks)
 
 
 def score_faithfulness(
