@@ -83,11 +83,15 @@ class NliModel:
         return out
 
 
-def default_device() -> str:
-    """Where the NLI model runs when no run names a device: CUDA when there is one, else the CPU."""
+def default_device(requested: str = "auto") -> str:
+    """Where the NLI model runs: the ``--device`` asked for (``auto``: CUDA when there is one, else the CPU).
+
+    Raises:
+        LongsumError: CUDA is asked for on a machine without it.
+    """
     import torch
 
-    return resolve_device("auto", torch.cuda.is_available())
+    return resolve_device(requested, torch.cuda.is_available(), torch.cuda.device_count())
 
 
 def _max_tokens(tokenizer: Any, config: Any) -> int:

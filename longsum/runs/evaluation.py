@@ -15,7 +15,7 @@ from pathlib import Path
 from longsum.config import EvalConfig
 from longsum.engine.batching import Item, Limits, prefetch, windows
 from longsum.engine.families import DEFAULT_INPUT_LIMIT
-from longsum.engine.nli import check_nli
+from longsum.engine.nli import check_nli, default_device
 from longsum.engine.timing import PhaseTimes
 from longsum.errors import LongsumError
 from longsum.parallel.distributed import Shard
@@ -256,7 +256,9 @@ def finalize(run: EvalRun, generation: Generation, report: Path | None = None, e
             scoring, data = run.config.scoring, run.config.data
             scored = score_records(this_run(run, generation), scoring)
             faithfulness = directory / FAITHFULNESS
-            add_faithfulness(scored, this_run(run, generation), data, faithfulness, scoring, run.info.device)
+            # A baseline runs no model and says cpu: the NLI model then goes where --device points.
+            device = run.info.device if run.info.device != "cpu" else default_device(run.config.model.device)
+            add_faithfulness(scored, this_run(run, generation), data, faithfulness, scoring, device)
             extra, metric_warnings = compute_metric_modules(
                 run.metric_modules, this_run(run, generation), documents_of(data, set(generation.order))
             )
