@@ -41,7 +41,8 @@ def _complete(path: Path) -> tuple[list[FaithfulnessLine], int]:
 
 
 def read_scores(path: Path, model: str, method: str) -> dict[str, FaithfulnessLine]:
-    """The finished lines of ``model`` and ``method`` by document id (a missing file holds none).
+    """The finished lines of ``model`` and ``method`` by document id, the last one of an id (a missing file holds
+    none).
 
     Raises:
         LongsumError: the file is of a newer schema version.
@@ -79,7 +80,13 @@ class FaithfulnessLog:
 
 
 def faithfulness_line(
-    doc_id: str, model: str, method: FaithfulnessMethod, score: float | None, sentences: int, blocks: int
+    doc_id: str,
+    model: str,
+    method: FaithfulnessMethod,
+    texts: str,
+    score: float | None,
+    sentences: int,
+    blocks: int,
 ) -> FaithfulnessLine:
     """One document's line, with the schema version."""
     return FaithfulnessLine(
@@ -87,6 +94,7 @@ def faithfulness_line(
         id=doc_id,
         model=model,
         method=method,
+        texts=texts,
         score=score,
         sentences=sentences,
         blocks=blocks,

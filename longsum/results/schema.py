@@ -100,6 +100,8 @@ class FaithfulnessLine(TypedDict):
     #: ``name@revision`` of the NLI model, and the method: a line counts only for the same pair.
     model: str
     method: FaithfulnessMethod
+    #: The short SHA-256 of the source and the summary scored: a line counts only for the same texts.
+    texts: str
     #: ``None``: nothing to score (an empty summary or source).
     score: float | None
     #: Summary sentences and source blocks scored (their product is the NLI pairs run).

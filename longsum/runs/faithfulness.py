@@ -9,6 +9,7 @@ from pathlib import Path
 
 from longsum.config import FaithfulnessMethod, ScoreSettings
 from longsum.engine.nli import NliModel, load_nli
+from longsum.engine.prompting import short_sha256
 from longsum.metrics.aggregation import mean_interval
 from longsum.metrics.faithfulness import SCALES, document_score, pairing
 from longsum.metrics.length_buckets import means_by_length
@@ -65,6 +66,12 @@ def score_document(
     return document_score(probabilities, method), len(paired.sentences), len(paired.blocks)
 
 
+def pair_digest(source: str, summary: str) -> str:
+    """What a stored score was computed on: the short SHA-256 of the source and the summary, so a score is reused
+    only for the same texts (a run started over, or edited predictions, are scored again)."""
+    return short_sha256(f"{len(source)}:{source}{summary}")
+
+
 def score_faithfulness(
     records: Iterable[PredictionRecord],
     documents: Iterable[Document],
@@ -73,8 +80,8 @@ def score_faithfulness(
     device: str,
     nli: NliModel | None = None,
 ) -> FaithfulnessScores:
-    """Score each prediction against its document, skipping those ``side_file`` already holds for this model and
-    method, and append each new score to it durably.
+    """Score each prediction against its document, skipping those ``side_file`` already holds for this model, method
+    and texts, and append each new score to it durably.
 
     Args:
         records: the predictions (only their ids and texts are kept in memory).
@@ -95,19 +102,22 @@ def score_faithfulness(
     log = FaithfulnessLog(side_file)
     try:
         for document in documents:
-            if document.id not in predictions or document.id in done:
+            summary = predictions.pop(document.id, None)
+            if summary is None:
                 continue
-            score, sentences, blocks = score_document(nli, document.text, predictions[document.id], method)
-            result.pairs += sentences * blocks
-            line = faithfulness_line(document.id, nli.label, method, score, sentences, blocks)
-            log.append(line)
-            done[document.id] = line
+            texts = pair_digest(document.text, summary)
+            line = done.get(document.id)
+            if line is None or line.get("texts") != texts:
+                score, sentences, blocks = score_document(nli, document.text, summary, method)
+                result.pairs += sentences * blocks
+                line = faithfulness_line(document.id, nli.label, method, texts, score, sentences, blocks)
+                log.append(line)
+            if line["score"] is None:
+                result.unscored += 1
+            else:
+                result.scores[document.id] = line["score"]
     finally:
         log.close()
-    for doc_id in predictions:
-        score = done[doc_id]["score"] if doc_id in done else None
-        if score is None:
-            result.unscored += 1
-        else:
-            result.scores[doc_id] = score
+    # Predictions whose id no document had.
+    result.unscored += len(predictions)
     return result

@@ -18,8 +18,8 @@ def test_the_side_file_sits_beside_the_predictions():
 def test_lines_are_read_back_per_model_and_method_and_a_torn_line_is_cut(tmp_path):
     path = tmp_path / "faithfulness.jsonl"
     log = FaithfulnessLog(path)
-    log.append(faithfulness_line("a", "m@1", "summac-zs", 0.5, 2, 3))
-    log.append(faithfulness_line("b", "m@1", "align", 0.25, 2, 1))
+    log.append(faithfulness_line("a", "m@1", "summac-zs", "abc", 0.5, 2, 3))
+    log.append(faithfulness_line("b", "m@1", "align", "abc", 0.25, 2, 1))
     log.close()
     with path.open("a", encoding="utf-8") as handle:
         handle.write('{"id": "c", "sco')

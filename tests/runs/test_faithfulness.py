@@ -146,3 +146,16 @@ def test_the_summac_package_gives_the_same_summac_zs_scores(tmp_path, summac_pyt
     ours = [score_document(nli, s, t, "summac-zs")[0] for s, t in zip(sources, summaries, strict=True)]
     assert ours == pytest.approx(theirs, abs=1e-5)
     assert abs(ours[0] - ours[1]) > 1e-3  # the random classifier reads its input
+
+
+def test_a_changed_summary_is_scored_again(tmp_path):
+    model = build_nli(tmp_path / "nli", ["entailment", "neutral", "contradiction"])
+    scoring = ScoreSettings(faithfulness=str(model))
+    side = tmp_path / "faithfulness.jsonl"
+    first = score_faithfulness(RECORDS, DOCUMENTS, scoring, side, "cpu")
+    changed = [*RECORDS[:3], PredictionRecord("d3", "Nothing in the source says this at all.", None, 20, False)]
+    second = score_faithfulness(changed, DOCUMENTS, scoring, side, "cpu")
+    assert second.pairs == len(DOCUMENTS[3].text.split(". ")) * 1  # one summary sentence against each source one
+    assert {k: v for k, v in second.scores.items() if k != "d3"} == {k: v for k, v in first.scores.items() if k != "d3"}
+    assert second.scores["d3"] != first.scores["d3"]
+    assert read_scores(side, first.model, "summac-zs")["d3"]["score"] == second.scores["d3"]
