@@ -47,7 +47,8 @@ class NliModel:
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` without special tokens."""
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+        # verbose=False: a long source sentence is counted, not fed to the model; no warning is due.
+        return len(self.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
     def block_budget(self) -> int:
         """Tokens a source block may take so that it, a summary sentence and the special tokens fit."""
