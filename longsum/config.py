@@ -20,11 +20,13 @@ Padding = Literal["dynamic", "max-length"]
 SentenceSplitter = Literal["punkt", "newline"]
 ChatTemplate = Literal["auto", "on", "off"]
 Truncation = Literal["end", "middle"]
+FaithfulnessMethod = Literal["summac-zs", "align"]
 DTYPES: tuple[Dtype, ...] = get_args(Dtype)
 PADDINGS: tuple[Padding, ...] = get_args(Padding)
 SPLITTERS: tuple[SentenceSplitter, ...] = get_args(SentenceSplitter)
 CHAT_TEMPLATE_MODES: tuple[ChatTemplate, ...] = get_args(ChatTemplate)
 TRUNCATIONS: tuple[Truncation, ...] = get_args(Truncation)
+FAITHFULNESS_METHODS: tuple[FaithfulnessMethod, ...] = get_args(FaithfulnessMethod)
 
 
 def _require(condition: bool, message: str) -> None:
@@ -159,6 +161,9 @@ class ScoreSettings:
         seed: seed of the bootstrap's ``numpy.random.default_rng``; an evaluation seeds torch with it too, so
             one run has one seed (``EvalConfig`` has none of its own).
         metrics: ``evaluate`` metric modules computed beside ROUGE (hub ids or local module paths).
+        faithfulness: the NLI checkpoint (hub id or local directory) that scores each summary against its source;
+            ``None``: no faithfulness score.
+        faithfulness_method: how its verdicts become a score: ``summac-zs`` or ``align`` (docs/faithfulness.md).
     """
 
     use_stemmer: bool = False
@@ -167,8 +172,15 @@ class ScoreSettings:
     confidence: float = 0.95
     seed: int = 0
     metrics: tuple[str, ...] = ()
+    faithfulness: str | None = None
+    faithfulness_method: FaithfulnessMethod = "summac-zs"
 
     def __post_init__(self) -> None:
+        _require(self.faithfulness is None or bool(self.faithfulness.strip()), "--faithfulness must not be empty")
+        _require(
+            self.faithfulness_method in FAITHFULNESS_METHODS,
+            f"unknown --faithfulness-method {self.faithfulness_method!r}; use {' or '.join(FAITHFULNESS_METHODS)}",
+        )
         _require(
             self.sentence_splitter in SPLITTERS,
             f"unknown sentence splitter {self.sentence_splitter!r}; use {' or '.join(SPLITTERS)}",

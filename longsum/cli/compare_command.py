@@ -7,9 +7,17 @@ from typing import Annotated
 
 import typer
 
-from longsum.cli.options import OUTPUT, SCORING, SplitterOpt, StemmerOpt
+from longsum.cli.options import (
+    OUTPUT,
+    SCORING,
+    FaithfulnessMethodOpt,
+    FaithfulnessOpt,
+    SourceDatasetOpt,
+    SplitterOpt,
+    StemmerOpt,
+    scoring_settings,
+)
 from longsum.cli.shared import user_errors
-from longsum.config import ScoreSettings
 
 RunAArg = Annotated[
     Path, typer.Argument(help="Baseline run: a run directory or its predictions.jsonl.", show_default=False)
@@ -36,11 +44,16 @@ def compare_command(
     bootstrap_samples: SamplesOpt = 1000,
     seed: SeedOpt = 0,
     json_output: ComparisonJsonOpt = False,
+    faithfulness: FaithfulnessOpt = None,
+    faithfulness_method: FaithfulnessMethodOpt = "summac-zs",
+    dataset: SourceDatasetOpt = None,
 ) -> None:
-    """Is B really better than A? Paired bootstrap and approximate randomization per ROUGE F1."""
+    """Is B really better than A? Paired bootstrap and approximate randomization per ROUGE F1 (and faithfulness)."""
     with user_errors():
         from longsum.results.terminal import render_comparison
         from longsum.runs.comparison import compare_files
 
-        scoring = ScoreSettings(use_stemmer, sentence_splitter, bootstrap_samples, seed=seed)
-        render_comparison(compare_files(run_a, run_b, scoring), as_json=json_output)
+        scoring = scoring_settings(
+            use_stemmer, sentence_splitter, bootstrap_samples, seed, None, faithfulness, faithfulness_method
+        )
+        render_comparison(compare_files(run_a, run_b, scoring, dataset), as_json=json_output)

@@ -14,12 +14,15 @@ from longsum.cli.options import (
     SCORING,
     BootstrapOpt,
     ExamplesOpt,
+    FaithfulnessMethodOpt,
+    FaithfulnessOpt,
     MetricOpt,
     MetricsJsonOpt,
     ModelIndexOpt,
     ReportOpt,
     StemmerOpt,
     examples_shown,
+    scoring_settings,
 )
 from longsum.cli.shared import (
     EngineOptions,
@@ -30,7 +33,7 @@ from longsum.cli.shared import (
     terminate_as_interrupt,
     user_errors,
 )
-from longsum.config import DEFAULT_DATASET, DEFAULT_MODEL, DataSettings, EvalConfig, ScoreSettings, SentenceSplitter
+from longsum.config import DEFAULT_DATASET, DEFAULT_MODEL, DataSettings, EvalConfig, SentenceSplitter
 
 DatasetOpt = Annotated[
     str,
@@ -131,6 +134,8 @@ def eval_command(
     report: ReportOpt = None,
     metric: MetricOpt = None,
     model_index: ModelIndexOpt = None,
+    faithfulness: FaithfulnessOpt = None,
+    faithfulness_method: FaithfulnessMethodOpt = "summac-zs",
 ) -> None:
     """Summarize a dataset with a model (or a baseline: lead-K, oracle) and report ROUGE-1/2/L/Lsum.
 
@@ -148,11 +153,12 @@ def eval_command(
             generation=engine.generation_settings(),
             batching=engine.batch_settings(),
             prompting=engine.prompt_settings(),
-            scoring=ScoreSettings(
-                use_stemmer, sentence_splitter, bootstrap_samples, seed=seed, metrics=tuple(metric or ())
+            scoring=scoring_settings(
+                use_stemmer, sentence_splitter, bootstrap_samples, seed, metric, faithfulness, faithfulness_method
             ),
         )
         quiet_libraries()
+        from longsum.engine.nli import check_nli
         from longsum.results.html_report import check_report_path
         from longsum.results.model_card import check_model_index_path, write_model_index
         from longsum.results.run_lock import hold_run_directory
@@ -166,6 +172,8 @@ def eval_command(
         check_report_path(report)
         check_model_index_path(model_index)
         metric_modules = load_metric_modules(config.scoring.metrics)
+        if faithfulness is not None:
+            check_nli(faithfulness)
         if output_dir is not None and shard.is_main:
             # Likewise a second run into a directory in use; held until this process ends.
             hold_run_directory(output_dir)

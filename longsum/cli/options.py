@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from longsum.config import ChatTemplate, Dtype, Padding, SentenceSplitter, Truncation
+from longsum.config import ChatTemplate, Dtype, FaithfulnessMethod, Padding, ScoreSettings, SentenceSplitter, Truncation
 from longsum.errors import LongsumError
 from longsum.summarizers.resolver import model_help
 
@@ -140,6 +140,62 @@ MetricOpt = Annotated[
         rich_help_panel=SCORING,
     ),
 ]
+FaithfulnessOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--faithfulness",
+        help="Also score each summary against its source with this NLI checkpoint (hub id or local directory whose "
+        "labels are entailment, neutral and contradiction), e.g. roberta-large-mnli; see docs/faithfulness.md.",
+        rich_help_panel=SCORING,
+        show_default=False,
+    ),
+]
+FaithfulnessMethodOpt = Annotated[
+    FaithfulnessMethod,
+    typer.Option(
+        "--faithfulness-method",
+        help="summac-zs: each source sentence against each summary sentence, best entailment minus best "
+        "contradiction, in [-1, 1]; align: the source in chunks that fit the model, best entailment, in [0, 1].",
+        rich_help_panel=SCORING,
+    ),
+]
+SourceDatasetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dataset",
+        help="Where the source documents are, for --faithfulness and metrics that take sources (default: the "
+        "dataset the run recorded in its run.json).",
+        rich_help_panel=SCORING,
+        show_default=False,
+    ),
+]
+
+
+def scoring_settings(
+    use_stemmer: bool,
+    sentence_splitter: SentenceSplitter,
+    bootstrap_samples: int,
+    seed: int,
+    metric: list[str] | None = None,
+    faithfulness: str | None = None,
+    faithfulness_method: FaithfulnessMethod = "summac-zs",
+) -> ScoreSettings:
+    """The scoring options eval, score and compare share, as settings.
+
+    Raises:
+        LongsumError: a value is out of range (``ScoreSettings`` checks them).
+    """
+    return ScoreSettings(
+        use_stemmer,
+        sentence_splitter,
+        bootstrap_samples,
+        seed=seed,
+        metrics=tuple(metric or ()),
+        faithfulness=faithfulness,
+        faithfulness_method=faithfulness_method,
+    )
+
+
 ReportOpt = Annotated[
     Path | None,
     typer.Option(

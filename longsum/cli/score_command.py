@@ -11,16 +11,19 @@ from longsum.cli.options import (
     SCORING,
     BootstrapOpt,
     ExamplesOpt,
+    FaithfulnessMethodOpt,
+    FaithfulnessOpt,
     MetricOpt,
     MetricsJsonOpt,
     ModelIndexOpt,
     ReportOpt,
+    SourceDatasetOpt,
     SplitterOpt,
     StemmerOpt,
     examples_shown,
+    scoring_settings,
 )
 from longsum.cli.shared import print_warnings, user_errors
-from longsum.config import ScoreSettings
 
 PredictionsArg = Annotated[
     Path,
@@ -47,6 +50,9 @@ def score_command(
     report: ReportOpt = None,
     metric: MetricOpt = None,
     model_index: ModelIndexOpt = None,
+    faithfulness: FaithfulnessOpt = None,
+    faithfulness_method: FaithfulnessMethodOpt = "summac-zs",
+    dataset: SourceDatasetOpt = None,
 ) -> None:
     """ROUGE of stored predictions, without a model: the same metrics, CIs and JSON as eval."""
     with user_errors():
@@ -54,12 +60,13 @@ def score_command(
         from longsum.results.terminal import render_metrics
         from longsum.runs.scoring import score_file
 
-        scoring = ScoreSettings(
-            use_stemmer, sentence_splitter, bootstrap_samples, seed=seed, metrics=tuple(metric or ())
+        scoring = scoring_settings(
+            use_stemmer, sentence_splitter, bootstrap_samples, seed, metric, faithfulness, faithfulness_method
         )
         check_model_index_path(model_index)
         run = stored_run(predictions) if model_index is not None else None
-        metrics = score_file(predictions, references, scoring, report, examples_shown(examples, json_output))
+        examples_kept = examples_shown(examples, json_output)
+        metrics = score_file(predictions, references, scoring, report, examples_kept, dataset)
         if model_index is not None and run is not None:
             write_model_index(model_index, metrics, *run)
         print_warnings(metrics.get("warnings", []))

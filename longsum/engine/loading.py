@@ -83,7 +83,7 @@ def _looks_like_path(name: str) -> bool:
     return name.startswith((".", "/", "~")) or Path(name).expanduser().exists()
 
 
-def _fingerprint(directory: Path) -> str:
+def checkpoint_fingerprint(directory: Path) -> str:
     """A cheap content id of a local checkpoint: its configs plus the size, head and tail of each weight file."""
     digest = hashlib.sha256()
     for file in sorted(directory.iterdir()):
@@ -228,6 +228,8 @@ def load_model(settings: ModelSettings, checkpoint: Checkpoint | None = None) ->
     _refuse_new_weights(settings.model, info, kind)
     model.eval()
     revision = (
-        _fingerprint(Path(location)) if local else getattr(config, "_commit_hash", None) or settings.revision or "main"
+        checkpoint_fingerprint(Path(location))
+        if local
+        else getattr(config, "_commit_hash", None) or settings.revision or "main"
     )
     return LoadedModel(model, tokenizer, device, dtype, settings.model, revision, kind)

@@ -72,3 +72,24 @@ def aggregate(
         )
         for i, t in enumerate(ROUGE_TYPES)
     }
+
+
+@dataclass(frozen=True)
+class MeanInterval:
+    """The mean of one score over documents, with its percentile bootstrap CI."""
+
+    mean: float
+    low: float
+    high: float
+
+
+def mean_interval(
+    values: Sequence[float], *, samples: int = 1000, confidence: float = 0.95, seed: int = 0
+) -> MeanInterval | None:
+    """The plain mean of ``values`` and a seeded bootstrap CI of it; ``None`` when there are none."""
+    if not values:
+        return None
+    array = np.asarray(values, dtype=float)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(bootstrap_means(array, samples, seed), [tail, 100 - tail])
+    return MeanInterval(float(array.mean()), float(low), float(high))

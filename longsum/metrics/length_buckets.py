@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from itertools import pairwise
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from longsum.config import ScoreSettings
-from longsum.metrics.aggregation import AggregateRecord, aggregate
+from longsum.metrics.aggregation import AggregateRecord, aggregate, mean_interval
 from longsum.metrics.rouge import DocumentScores
 
 #: Upper edges (inclusive, in model input tokens) of the length buckets; longer untruncated inputs
@@ -76,3 +77,26 @@ def rouge_by_length(
         for label, docs in members.items()
         if docs
     ]
+
+
+def means_by_length(
+    lengths: dict[str, tuple[int, bool]], values: dict[str, float], scoring: ScoreSettings
+) -> list[dict[str, Any]]:
+    """The mean of a per-document score per input-length bucket, with its CI (buckets without a score left out).
+
+    Returns:
+        ``{"bucket", "documents", "mean", "low", "high"}`` per bucket, shortest inputs first.
+    """
+    members: dict[str, list[float]] = {label: [] for label in bucket_labels()}
+    for doc_id, value in values.items():
+        label = length_bucket(*lengths.get(doc_id, (-1, False)))
+        if label is not None:
+            members[label].append(value)
+    buckets = []
+    for label, scores in members.items():
+        interval = mean_interval(
+            scores, samples=scoring.bootstrap_samples, confidence=scoring.confidence, seed=scoring.seed
+        )
+        if interval is not None:
+            buckets.append({"bucket": label, "documents": len(scores), **asdict(interval)})
+    return buckets

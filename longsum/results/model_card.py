@@ -67,7 +67,8 @@ def dataset_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def eval_results(metrics: MetricsRecord, data: dict[str, Any]) -> list[Any]:
-    """One ``EvalResult`` per ROUGE F1 (x100, as model cards show ROUGE) and per numeric ``--metric`` result."""
+    """One ``EvalResult`` per ROUGE F1 (x100, as model cards show ROUGE), for ``--faithfulness`` (on its method's
+    scale) and per numeric ``--metric`` result."""
     from huggingface_hub import EvalResult
 
     common = {"task_type": "summarization", "task_name": "Summarization", **dataset_fields(data)}
@@ -83,6 +84,18 @@ def eval_results(metrics: MetricsRecord, data: dict[str, Any]) -> list[Any]:
         )
         for t, s in metrics["rouge"].items()
     ]
+    faithfulness = metrics.get("faithfulness")
+    if faithfulness and faithfulness["mean"] is not None:
+        results.append(
+            EvalResult(
+                **common,
+                metric_type="faithfulness",
+                metric_name=f"Faithfulness ({faithfulness['method']})",
+                metric_config=faithfulness["method"],
+                metric_value=faithfulness["mean"],
+                metric_args={**args, "nli_model": faithfulness["model"]},
+            )
+        )
     for name, entry in metrics.get("evaluate", {}).items():
         for key, value in entry["results"].items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):

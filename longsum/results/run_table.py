@@ -12,7 +12,7 @@ from rich.table import Table
 from longsum.results.terminal import stdout
 
 FORMATS = ("terminal", "markdown", "latex", "csv", "json")
-HEADERS = {"rouge1": "R-1", "rouge2": "R-2", "rougeL": "R-L", "rougeLsum": "R-Lsum"}
+HEADERS = {"rouge1": "R-1", "rouge2": "R-2", "rougeL": "R-L", "rougeLsum": "R-Lsum", "faithfulness": "Faith"}
 SIGNIFICANT = "*"
 NOT_COMPARABLE = "†"
 
@@ -51,7 +51,9 @@ def footnotes(table: dict[str, Any]) -> list[str]:
     """What the marks mean, and which runs are not comparable with the baseline and why."""
     rows = table["rows"]
     notes = [
-        f"ROUGE F1 x100 with {100 * table['confidence']:g}% bootstrap CIs. {SIGNIFICANT} differs from the baseline "
+        f"ROUGE F1 x100 with {100 * table['confidence']:g}% bootstrap CIs"
+        + (" (Faith: --faithfulness x100, on its method's scale)" if "faithfulness" in table["rouge_types"] else "")
+        + f". {SIGNIFICANT} differs from the baseline "
         f"({rows[0]['label']}) with p < {table['alpha']:g} in both the paired bootstrap and approximate "
         f"randomization ({table['samples']} resamples, seed {table['seed']}, shared documents)."
     ]

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, TypedDict, TypeVar, cast
 
+from longsum.config import FaithfulnessMethod
 from longsum.errors import LongsumError
 from longsum.metrics.aggregation import AggregateRecord
 from longsum.metrics.length_buckets import LengthBucket
@@ -21,6 +22,7 @@ METRICS_SCHEMA_VERSION = 1
 RUN_SCHEMA_VERSION = 1
 PREDICTIONS_SCHEMA_VERSION = 1
 BENCH_SCHEMA_VERSION = 1
+FAITHFULNESS_SCHEMA_VERSION = 1
 
 
 class ExampleRecord(TypedDict):
@@ -59,6 +61,52 @@ class ScoresRecord(TypedDict, total=False):
     evaluate: dict[str, Any]
     #: Summaries beside their references (``--examples``), chosen by ROUGE-1.
     examples: list[ExampleRecord]
+    #: ``--faithfulness``: the NLI score of the summaries against their sources.
+    faithfulness: FaithfulnessRecord
+
+
+class FaithfulnessBucket(TypedDict):
+    """The faithfulness of the documents in one input-length bucket."""
+
+    bucket: str
+    documents: int
+    mean: float
+    low: float
+    high: float
+
+
+class FaithfulnessRecord(TypedDict):
+    """``faithfulness`` in metrics.json: the NLI model, the method, the mean score with its bootstrap CI."""
+
+    #: ``name@revision``: a local checkpoint's content fingerprint, or the hub commit.
+    model: str
+    method: FaithfulnessMethod
+    #: The method's (bottom, top): [-1, 1] for summac-zs, [0, 1] for align.
+    scale: list[float]
+    documents: int
+    #: Documents with no score: an empty summary or source, or no document found for the prediction's id.
+    unscored: int
+    mean: float | None
+    low: float | None
+    high: float | None
+    by_length: list[FaithfulnessBucket]
+
+
+class FaithfulnessLine(TypedDict):
+    """One line of faithfulness.jsonl, the per-document scores kept beside predictions.jsonl."""
+
+    schema_version: int
+    id: str
+    #: ``name@revision`` of the NLI model, and the method: a line counts only for the same pair.
+    model: str
+    method: FaithfulnessMethod
+    #: The short SHA-256 of the source and the summary scored: a line counts only for the same texts.
+    texts: str
+    #: ``None``: nothing to score (an empty summary or source).
+    score: float | None
+    #: Summary sentences and source blocks scored (their product is the NLI pairs run).
+    sentences: int
+    blocks: int
 
 
 class MetricsRecord(ScoresRecord, total=False):

@@ -54,13 +54,14 @@ def _version_fields(versions: dict[str, str], names: tuple[str, ...]) -> dict[st
     return {name: versions.get(name) for name in names}
 
 
-def eval_signature(config: EvalConfig, info: SummarizerInfo, versions: dict[str, str]) -> str:
+def eval_signature(config: EvalConfig, info: SummarizerInfo, versions: dict[str, str], nli: str | None = None) -> str:
     """The signature of an evaluation run.
 
     Args:
         config: the run's settings.
         info: the summarizer's ``describe()``: model, revision, dtype and effective generation settings.
         versions: library versions from ``provenance.library_versions()``.
+        nli: the ``--faithfulness`` model as ``name@revision``, once loaded.
     """
     data = config.data
     scoring = config.scoring
@@ -86,6 +87,7 @@ def eval_signature(config: EvalConfig, info: SummarizerInfo, versions: dict[str,
             **_scoring_fields(scoring),
             **_version_fields(versions, ("longsum", "transformers", "torch", "rouge-score")),
             **metric_fields(scoring, versions),
+            **faithfulness_fields(scoring, nli),
         }
     )
 
@@ -117,8 +119,17 @@ def metric_fields(scoring: ScoreSettings, versions: dict[str, str]) -> dict[str,
     }
 
 
-def score_signature(source: str, documents: int, scoring: ScoreSettings, extra: dict[str, Any] | None = None) -> str:
-    """The signature of scores computed from stored predictions."""
+def faithfulness_fields(scoring: ScoreSettings, nli: str | None) -> dict[str, str]:
+    """The ``--faithfulness`` model (``name@revision`` when loaded, else as given) and method; none without it."""
+    if scoring.faithfulness is None:
+        return {}
+    return {"faith": nli or scoring.faithfulness, "faith-method": scoring.faithfulness_method}
+
+
+def score_signature(
+    source: str, documents: int, scoring: ScoreSettings, extra: dict[str, Any] | None = None, nli: str | None = None
+) -> str:
+    """The signature of scores computed from stored predictions (``nli``: the ``--faithfulness`` model loaded)."""
     versions = library_versions()
     return format_signature(
         {
@@ -128,6 +139,7 @@ def score_signature(source: str, documents: int, scoring: ScoreSettings, extra: 
             **_scoring_fields(scoring),
             **_version_fields(versions, ("longsum", "rouge-score")),
             **metric_fields(scoring, versions),
+            **faithfulness_fields(scoring, nli),
         }
     )
 

@@ -10,17 +10,11 @@ from dataclasses import asdict
 from typing import Any, cast
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
+from longsum.results.faithfulness_table import faithfulness_table
 from longsum.results.schema import BenchRecord, ExampleRecord, MetricsRecord
 
 #: Data goes to stdout; progress, warnings and errors to stderr.
@@ -185,6 +179,8 @@ def render_metrics(metrics: MetricsRecord, as_json: bool = False) -> None:
             markup=False,
             highlight=False,
         )
+    if "faithfulness" in metrics:
+        stdout.print(faithfulness_table(metrics["faithfulness"], metrics["config"]["scoring"]["confidence"]))
     if metrics.get("evaluate"):
         stdout.print(evaluate_table(metrics["evaluate"]))
     for example in metrics.get("examples", []):

@@ -13,7 +13,7 @@ from longsum.errors import LongsumError
 from longsum.metrics.rouge import ROUGE_TYPES
 from longsum.metrics.significance import PairedComparison, compare_scores
 from longsum.results.signature import score_signature
-from longsum.runs.scoring import ScoredRecords, iter_pairs, score_records
+from longsum.runs.scoring import ScoredRecords, faithful_model, score_stored
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,18 @@ def compare_runs(a: ScoredRecords, b: ScoredRecords, scoring: ScoreSettings) -> 
         )
         for rouge_type in ROUGE_TYPES
     }
+    if a.faithfulness is not None and b.faithfulness is not None:
+        # Paired over the shared documents both scored (an empty summary has no faithfulness score).
+        fa, fb = a.faithfulness.scores, b.faithfulness.scores
+        both = [i for i in shared if i in fa and i in fb]
+        if both:
+            metrics["faithfulness"] = compare_scores(
+                np.array([fa[i] for i in both]),
+                np.array([fb[i] for i in both]),
+                samples=scoring.bootstrap_samples,
+                confidence=scoring.confidence,
+                seed=scoring.seed,
+            )
     return RunComparison(
         shared=len(shared),
         only_a=len(a.scores) - len(shared),
@@ -68,20 +80,27 @@ def compare_runs(a: ScoredRecords, b: ScoredRecords, scoring: ScoreSettings) -> 
     )
 
 
-def compare_files(run_a: Path, run_b: Path, scoring: ScoreSettings) -> dict[str, Any]:
+def compare_files(run_a: Path, run_b: Path, scoring: ScoreSettings, dataset: str | None = None) -> dict[str, Any]:
     """Compare two stored runs document by document; the comparison as plain data with its signature.
+
+    Args:
+        dataset: the source documents, for ``--faithfulness`` (default: each run's own, from its run.json).
 
     Raises:
         LongsumError: a run is missing, malformed, or the runs share no scored document.
     """
-    a = score_records(iter_pairs(run_a), scoring)
-    b = score_records(iter_pairs(run_b), scoring)
+    a = score_stored(run_a, None, scoring, dataset)
+    b = score_stored(run_b, None, scoring, dataset)
     comparison = compare_runs(a, b, scoring)
     return {
         "a": str(run_a),
         "b": str(run_b),
         **comparison.to_dict(),
         "signature": score_signature(
-            f"{run_a}~{run_b}", comparison.shared, scoring, {"tests": "paired-bootstrap+approx-randomization"}
+            f"{run_a}~{run_b}",
+            comparison.shared,
+            scoring,
+            {"tests": "paired-bootstrap+approx-randomization"},
+            nli=faithful_model(a),
         ),
     }

@@ -15,11 +15,13 @@ from pathlib import Path
 from longsum.config import EvalConfig
 from longsum.engine.batching import Item, Limits, prefetch, windows
 from longsum.engine.families import DEFAULT_INPUT_LIMIT
+from longsum.engine.nli import check_nli, default_device
 from longsum.engine.timing import PhaseTimes
 from longsum.errors import LongsumError
 from longsum.parallel.distributed import Shard
 from longsum.parallel.peers import Peers
 from longsum.results.examples import select_examples
+from longsum.results.faithfulness_log import FAITHFULNESS
 from longsum.results.html_report import check_report_path, write_report
 from longsum.results.provenance import environment, library_versions
 from longsum.results.run_lock import run_lock
@@ -39,7 +41,8 @@ from longsum.runs.eval_result import EvalResult, RunStats
 from longsum.runs.metric_modules import LoadedMetric, compute_metric_modules, load_metric_modules
 from longsum.runs.records import BackgroundRecords
 from longsum.runs.run_directory import finished_work_kept, prediction_files, prepare_directory, resume_key
-from longsum.runs.scoring import RecordCounts, ScoredRecords, score_records
+from longsum.runs.run_documents import documents_of
+from longsum.runs.scoring import RecordCounts, ScoredRecords, add_faithfulness, faithful_model, score_records
 from longsum.sources.documents import Document, ReadStats, iter_documents
 from longsum.summarizers.protocol import Progress, Summarizer, SummarizerInfo
 from longsum.summarizers.resolver import load_summarizer
@@ -125,6 +128,8 @@ def open_run(
     torch.manual_seed(config.scoring.seed)
     if metric_modules is None:
         metric_modules = load_metric_modules(config.scoring.metrics)
+    if config.scoring.faithfulness is not None:
+        check_nli(config.scoring.faithfulness)
     summarizer = summarizer or load_summarizer(config)
     info = summarizer.describe()
     config = with_input_limit(config, info)
@@ -248,8 +253,15 @@ def finalize(run: EvalRun, generation: Generation, report: Path | None = None, e
             )
             shutil.rmtree(directory / PARTS, ignore_errors=True)
         with phases.timed("scoring"):
-            scored = score_records(this_run(run, generation), run.config.scoring)
-            extra, metric_warnings = compute_metric_modules(run.metric_modules, this_run(run, generation))
+            scoring, data = run.config.scoring, run.config.data
+            scored = score_records(this_run(run, generation), scoring)
+            faithfulness = directory / FAITHFULNESS
+            # A baseline runs no model and says cpu: the NLI model then goes where --device points.
+            device = run.info.device if run.info.device != "cpu" else default_device(run.config.model.device)
+            add_faithfulness(scored, this_run(run, generation), data, faithfulness, scoring, device)
+            extra, metric_warnings = compute_metric_modules(
+                run.metric_modules, this_run(run, generation), documents_of(data, set(generation.order))
+            )
             chosen = select_examples(this_run(run, generation), scored.scores, examples)
     else:
         # The main process scores the merged predictions; the others only report their own work.
@@ -262,7 +274,7 @@ def finalize(run: EvalRun, generation: Generation, report: Path | None = None, e
         config=run.config,
         summarizer=run.info,
         environment=environment(run.info.device),
-        signature=eval_signature(run.config, run.info, library_versions()),
+        signature=eval_signature(run.config, run.info, library_versions(), faithful_model(scored)),
         warnings=_warnings(run, generation, scored.counts) + metric_warnings,
         fast_paths=list(run.info.fast_paths) if run.config.batching.padding == "dynamic" else [],
         evaluate_metrics=extra,

@@ -8,24 +8,28 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
-from longsum.config import ScoreSettings
+from longsum.config import DataSettings, ScoreSettings
 from longsum.errors import LongsumError
 from longsum.metrics.aggregation import Aggregate, aggregate
 from longsum.metrics.length_buckets import LengthBucket, rouge_by_length
 from longsum.metrics.rouge import DocumentScores, RougeScorer
 from longsum.metrics.summary_stats import summarize_stats
 from longsum.results.examples import select_examples
+from longsum.results.faithfulness_log import faithfulness_path
 from longsum.results.html_report import check_report_path, write_report
 from longsum.results.schema import (
     METRICS_SCHEMA_VERSION,
     PREDICTIONS_SCHEMA_VERSION,
+    FaithfulnessRecord,
     MetricsRecord,
     ScoresRecord,
     check_version,
 )
 from longsum.results.signature import score_signature
 from longsum.results.storage import PREDICTIONS, PredictionRecord
-from longsum.runs.metric_modules import compute_metric_modules, load_metric_modules
+from longsum.runs.faithfulness import FaithfulnessScores, score_faithfulness
+from longsum.runs.metric_modules import compute_metric_modules, load_metric_modules, needs_sources
+from longsum.runs.run_documents import documents_of, run_data
 from longsum.sources.documents import read_jsonl
 
 #: Field names tried, in order, in a JSON Lines file of predictions not written by longsum.
@@ -64,6 +68,16 @@ class ScoredRecords:
     by_length: list[LengthBucket] = field(default_factory=list)
     #: Length and extractiveness statistics over the records that carry them (``analysis.summarize_stats``).
     statistics: dict[str, Any] = field(default_factory=dict)
+    #: (input tokens, truncated) of every record, by id.
+    lengths: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    #: ``--faithfulness``: per-document scores against the sources, and their aggregate (``faithfulness``).
+    faithfulness: FaithfulnessScores | None = None
+    faithfulness_record: FaithfulnessRecord | None = None
+
+    def add_faithfulness(self, scores: FaithfulnessScores, scoring: ScoreSettings) -> None:
+        """Attach per-document faithfulness scores and aggregate them over these records' lengths."""
+        self.faithfulness = scores
+        self.faithfulness_record = scores.to_record(self.lengths, scoring)
 
     def to_dict(self) -> ScoresRecord:
         """Scores (fractions in [0, 1]) and counts, as metrics.json holds them."""
@@ -81,6 +95,7 @@ class ScoredRecords:
             "cut_at_limit_share": c.cut_at_limit_share,
             "by_length": self.by_length,
             "statistics": self.statistics,
+            **({"faithfulness": self.faithfulness_record} if self.faithfulness_record else {}),
         }
 
 
@@ -89,7 +104,7 @@ def score_records(records: Iterable[PredictionRecord], scoring: ScoreSettings) -
     scorer = RougeScorer(scoring.use_stemmer, scoring.sentence_splitter)
     result = ScoredRecords(RecordCounts())
     counts = result.counts
-    lengths: dict[str, tuple[int, bool]] = {}
+    lengths = result.lengths
     stats: list[dict[str, Any]] = []
     for record in records:
         lengths[record.id] = (record.input_tokens, record.truncated)
@@ -117,6 +132,11 @@ def score_records(records: Iterable[PredictionRecord], scoring: ScoreSettings) -
     result.by_length = rouge_by_length(lengths, result.scores, scoring)
     result.statistics = summarize_stats(stats)
     return result
+
+
+def faithful_model(scored: ScoredRecords) -> str | None:
+    """The NLI model (``name@revision``) behind the records' faithfulness scores, for the signature."""
+    return scored.faithfulness.model if scored.faithfulness else None
 
 
 def _pick(fields: Iterable[str], candidates: tuple[str, ...], what: str, path: Path) -> str:
@@ -185,26 +205,71 @@ def iter_pairs(predictions: Path, references: Path | None = None) -> Iterator[Pr
     return _line_pairs(path, references)
 
 
+def add_faithfulness(
+    scored: ScoredRecords,
+    records: Iterable[PredictionRecord],
+    data: DataSettings,
+    side_file: Path,
+    scoring: ScoreSettings,
+    device: str,
+) -> None:
+    """Score ``records`` against their documents in ``data`` (``--faithfulness``; nothing without it), resuming from
+    ``side_file``, and attach the scores to ``scored``.
+
+    Raises:
+        LongsumError: the documents or the NLI model cannot be loaded.
+    """
+    if scoring.faithfulness is None:
+        return
+    documents = documents_of(data, set(scored.lengths))
+    scored.add_faithfulness(score_faithfulness(records, documents, scoring, side_file, device), scoring)
+
+
+def score_stored(
+    predictions: Path, references: Path | None, scoring: ScoreSettings, dataset: str | None
+) -> ScoredRecords:
+    """``score_records`` on stored predictions, plus their faithfulness when asked (resumed from the side file
+    beside them, with the documents of ``dataset`` or of the run's run.json).
+
+    Raises:
+        LongsumError: the files are missing or malformed, or the documents or the NLI model cannot be loaded.
+    """
+    scored = score_records(iter_pairs(predictions, references), scoring)
+    if scoring.faithfulness is not None:
+        from longsum.engine.nli import default_device
+
+        side_file = faithfulness_path(predictions_path(predictions))
+        data = run_data(predictions, dataset, "--faithfulness")
+        add_faithfulness(scored, iter_pairs(predictions, references), data, side_file, scoring, default_device())
+    return scored
+
+
 def score_file(
     predictions: Path,
     references: Path | None,
     scoring: ScoreSettings,
     report: Path | None = None,
     examples: int = 0,
+    dataset: str | None = None,
 ) -> MetricsRecord:
     """Score stored predictions; the metrics dict in eval's form (model and timing fields left out).
 
     Args:
         report: also write the HTML report here.
         examples: how many summaries to keep beside their references (``results.examples``).
+        dataset: where the source documents are, for ``--faithfulness`` and metrics that take ``sources``
+            (default: the dataset the run recorded in its run.json).
 
     Raises:
-        LongsumError: the files are missing or malformed.
+        LongsumError: the files are missing or malformed, or the documents a score needs cannot be read.
     """
     check_report_path(report)
     modules = load_metric_modules(scoring.metrics)
-    scored = score_records(iter_pairs(predictions, references), scoring)
-    extra, warnings = compute_metric_modules(modules, iter_pairs(predictions, references))
+    scored = score_stored(predictions, references, scoring, dataset)
+    sources = None
+    if any(needs_sources(m) for m in modules):
+        sources = documents_of(run_data(predictions, dataset, "a --metric that takes sources"), set(scored.lengths))
+    extra, warnings = compute_metric_modules(modules, iter_pairs(predictions, references), sources)
     metrics: MetricsRecord = {
         "schema_version": METRICS_SCHEMA_VERSION,
         **scored.to_dict(),
@@ -213,7 +278,7 @@ def score_file(
             "predictions": str(predictions),
             "references": str(references) if references else None,
         },
-        "signature": score_signature(str(predictions), scored.counts.documents, scoring),
+        "signature": score_signature(str(predictions), scored.counts.documents, scoring, nli=faithful_model(scored)),
         **({"evaluate": extra} if extra else {}),
         **({"warnings": warnings} if warnings else {}),
     }

@@ -9,11 +9,16 @@ from typing import Any
 from longsum.config import ScoreSettings
 from longsum.errors import LongsumError
 from longsum.metrics.rouge import ROUGE_TYPES
-from longsum.results.schema import MetricsRecord, read_metrics_file
+from longsum.results.faithfulness_log import faithfulness_path, read_scores
+from longsum.results.schema import FaithfulnessRecord, MetricsRecord, read_metrics_file
 from longsum.results.signature import parse_signature
 from longsum.results.storage import METRICS
 from longsum.runs.comparison import compare_runs
-from longsum.runs.scoring import iter_pairs, score_records
+from longsum.runs.faithfulness import FaithfulnessScores
+from longsum.runs.scoring import iter_pairs, predictions_path, score_records
+
+#: The column of ``--faithfulness`` (its mean x100 and CI), beside the ROUGE types.
+FAITHFULNESS = "faithfulness"
 
 #: Signature fields that name the system rather than the setting: runs may differ in these and stay comparable.
 SYSTEM_FIELDS = frozenset({"model", "predictions"})
@@ -49,6 +54,13 @@ def _run_scoring(metrics: MetricsRecord, scoring: ScoreSettings) -> ScoreSetting
     )
 
 
+def stored_faithfulness(run: Path, record: FaithfulnessRecord) -> FaithfulnessScores:
+    """The per-document faithfulness scores a run's metrics.json was aggregated from, read from its side file."""
+    lines = read_scores(faithfulness_path(predictions_path(run)), record["model"], record["method"])
+    scores = {doc_id: line["score"] for doc_id, line in lines.items() if line["score"] is not None}
+    return FaithfulnessScores(record["model"], record["method"], scores)
+
+
 def build_table(runs: list[Path], scoring: ScoreSettings, alpha: float = 0.05) -> dict[str, Any]:
     """One row per run: label, model, signature, ROUGE F1 with CIs, documents and docs/s; every row after
     the first is compared with it (paired bootstrap and approximate randomization over shared documents).
@@ -68,15 +80,27 @@ def build_table(runs: list[Path], scoring: ScoreSettings, alpha: float = 0.05) -
         raise LongsumError("--alpha must lie between 0 and 1")
     rows: list[dict[str, Any]] = []
     baseline_scores = None
-    for run in runs:
-        metrics = read_run(run)
+    stored = [read_run(run) for run in runs]
+    # Faithfulness is a column when every run has it from the same NLI model and method.
+    kinds = {
+        (f["model"], f["method"]) if (f := m.get("faithfulness")) and f["mean"] is not None else None for m in stored
+    }
+    faithful = len(kinds) == 1 and None not in kinds
+    for run, metrics in zip(runs, stored, strict=True):
         scored = score_records(iter_pairs(run), _run_scoring(metrics, scoring))
+        columns: dict[str, dict[str, Any]] = {
+            t: {k: metrics["rouge"][t][k] for k in ("f", "f_low", "f_high")} for t in metrics["rouge"]
+        }
+        if faithful:
+            record = metrics["faithfulness"]
+            scored.faithfulness = stored_faithfulness(run, record)
+            columns[FAITHFULNESS] = {"f": record["mean"], "f_low": record["low"], "f_high": record["high"]}
         row: dict[str, Any] = {
             "label": run.resolve().name,
             "run": str(run),
             "model": metrics.get("model", {}).get("model"),
             "signature": metrics.get("signature", ""),
-            "rouge": {t: {k: metrics["rouge"][t][k] for k in ("f", "f_low", "f_high")} for t in metrics["rouge"]},
+            "rouge": columns,
             "documents": metrics.get("documents"),
             "docs_per_second": metrics.get("docs_per_second"),
             "differs_from_baseline": [],
@@ -100,7 +124,7 @@ def build_table(runs: list[Path], scoring: ScoreSettings, alpha: float = 0.05) -
         rows.append(row)
     return {
         "rows": rows,
-        "rouge_types": list(ROUGE_TYPES),
+        "rouge_types": [*ROUGE_TYPES, *([FAITHFULNESS] if faithful else [])],
         "alpha": alpha,
         "samples": scoring.bootstrap_samples,
         "seed": scoring.seed,

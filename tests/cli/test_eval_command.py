@@ -282,3 +282,72 @@ def test_prompt_mistakes_are_one_line(examples, args, message):
     result = invoke("eval", "--model", "builtin:llama", "--dataset", str(examples), *args)
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert result.exit_code == 2 and len(errors) == 1 and message in errors[0], result.output
+
+
+@pytest.mark.slow
+def test_eval_scores_faithfulness_into_every_output_and_the_table_tests_it(examples, tmp_path):
+    """lead-1 and lead-3 with a random NLI model: metrics.json, the side file, the report, the model index, and
+    `longsum table` with a faithfulness column tested against the baseline."""
+    from nli_models import build_nli
+
+    model = build_nli(tmp_path / "nli", ["CONTRADICTION", "NEUTRAL", "ENTAILMENT"])
+    runs = []
+    for name in ("lead-1", "lead-3"):
+        out = tmp_path / name
+        result = invoke(
+            "eval",
+            "--model",
+            name,
+            "--dataset",
+            str(examples),
+            "--bootstrap-samples",
+            "50",
+            "--output-dir",
+            str(out),
+            "--faithfulness",
+            str(model),
+            "--report",
+            str(out / "report.html"),
+            "--model-index",
+            str(out / "mi.yaml"),
+        )
+        assert result.exit_code == 0, result.output
+        assert "faithfulness (summac-zs, -1 to 1" in " ".join(result.stdout.split())
+        runs.append(out)
+    metrics = json.loads((runs[1] / "metrics.json").read_text(encoding="utf-8"))
+    faithfulness = metrics["faithfulness"]
+    assert faithfulness["documents"] == metrics["documents"] and -1 <= faithfulness["mean"] <= 1
+    assert faithfulness["low"] <= faithfulness["mean"] <= faithfulness["high"]
+    assert sum(b["documents"] for b in faithfulness["by_length"]) == faithfulness["documents"]
+    assert metrics["config"]["scoring"]["faithfulness"] == str(model)
+    assert f"|faith:{faithfulness['model']}|faith-method:summac-zs" in metrics["signature"]
+    lines = (runs[1] / "faithfulness.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == metrics["documents"]
+    assert 'id="faithfulness"' in (runs[1] / "report.html").read_text(encoding="utf-8")
+    assert "type: faithfulness" in (runs[1] / "mi.yaml").read_text(encoding="utf-8")
+
+    # Scoring the run again reads the side file: the same mean, and no new line.
+    again = invoke("score", str(runs[1]), "--faithfulness", str(model), "--bootstrap-samples", "50", "--json")
+    assert json.loads(again.stdout)["faithfulness"]["mean"] == faithfulness["mean"]
+    assert len((runs[1] / "faithfulness.jsonl").read_text(encoding="utf-8").splitlines()) == len(lines)
+
+    table = json.loads(invoke("table", *map(str, runs), "--format", "json", "--samples", "50").stdout)
+    assert table["rouge_types"][-1] == "faithfulness"
+    assert table["rows"][1]["rouge"]["faithfulness"]["f"] == faithfulness["mean"]
+    versus = table["rows"][1]["vs_baseline"]["faithfulness"]
+    assert versus["b"] == pytest.approx(faithfulness["mean"])
+    assert "Faith" in invoke("table", *map(str, runs), "--samples", "50").stdout
+
+
+def test_eval_refuses_a_non_nli_model_before_the_summarizer_loads(examples, tmp_path, monkeypatch):
+    from nli_models import build_nli
+
+    model = build_nli(tmp_path / "sentiment", ["negative", "neutral", "positive"])
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the summarizer loaded")
+
+    monkeypatch.setattr("longsum.summarizers.resolver.load_summarizer", never)
+    result = invoke("eval", "--model", "lead-3", "--dataset", str(examples), "--faithfulness", str(model))
+    assert result.exit_code != 0
+    assert result.output.startswith("error:") and "not an NLI classifier" in result.output

@@ -48,3 +48,13 @@ def test_a_module_that_does_not_import_is_one_error(tmp_path):
     broken.write_text("import nowhere_to_be_found\n", encoding="utf-8")
     with pytest.raises(LongsumError, match=r"--metric .*broken.py could not be loaded"):
         load_metric(metric_spec(str(broken)))
+
+
+def test_builtin_metrics_and_options_are_resolved_and_signed():
+
+    spec = metric_spec("builtin:bertscore?model=/ckpt&num_layers=2")
+    assert spec.name == "longsum_bertscore" and spec.path is not None and spec.path.endswith("longsum_bertscore.py")
+    assert spec.options == (("model", "/ckpt"), ("num_layers", "2"))
+    assert spec.signature_id() == f"longsum_bertscore#{spec.content_hash}?model=%2Fckpt&num_layers=2"
+    with pytest.raises(LongsumError, match="no such built-in metric; longsum ships bertscore, rouge"):
+        metric_spec("builtin:nope")

@@ -91,3 +91,43 @@ def test_a_hub_metric_offline_is_one_error(tmp_path):
     result = runner.invoke(app, ["score", str(tmp_path / "p.txt"), str(tmp_path / "p.txt"), "--metric", "bertscore"])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: cannot reach the Hugging Face Hub to fetch metric 'bertscore'")
+
+
+#: A metric module whose features declare sources, as evaluate's SARI does: the share of summary words in the source.
+SOURCE_OVERLAP = """\"\"\"Source overlap.\"\"\"
+import datasets
+import evaluate
+
+
+class SourceOverlap(evaluate.Metric):
+    def _info(self):
+        return evaluate.MetricInfo(
+            description="source overlap", citation="", inputs_description="",
+            features=datasets.Features({"sources": datasets.Value("string"), "predictions": datasets.Value("string"),
+                                        "references": datasets.Value("string")}),
+        )
+
+    def _compute(self, sources, predictions, references):
+        shares = [sum(w in s.split() for w in p.split()) / max(1, len(p.split())) for s, p in zip(sources, predictions)]
+        return {"first_source_words": len(sources[0].split()), "shares": shares}
+"""
+
+
+def test_a_module_that_declares_sources_gets_the_documents(tmp_path):
+    from longsum.results.storage import PredictionRecord
+    from longsum.runs.metric_modules import compute_metric_modules, load_metric_modules, needs_sources
+    from longsum.sources.documents import Document
+
+    module = tmp_path / "source_overlap.py"
+    module.write_text(SOURCE_OVERLAP, encoding="utf-8")
+    loaded = load_metric_modules([str(module)])
+    assert needs_sources(loaded[0])
+    records = [PredictionRecord("b", "alpha beta", "ref", 2, False), PredictionRecord("a", "gamma", "ref", 1, False)]
+    documents = [Document(0, "a", "gamma delta epsilon", None), Document(1, "b", "alpha zeta", None)]
+    results, warnings = compute_metric_modules(loaded, records, documents)
+    entry = results["source_overlap"]
+    assert warnings == [] and entry["sources"] is True and entry["documents"] == 2
+    assert entry["results"]["shares"] == [0.5, 1.0]  # each prediction met its own document, in record order
+    assert entry["results"]["first_source_words"] == 2
+    _, refused = compute_metric_modules(loaded, records, None)
+    assert "takes sources" in refused[0]
