@@ -148,6 +148,7 @@ def eval_command(
             generation=engine.generation_settings(),
             batching=engine.batch_settings(),
             prompting=engine.prompt_settings(),
+            serving=engine.serving_settings(),
             scoring=ScoreSettings(
                 use_stemmer, sentence_splitter, bootstrap_samples, seed=seed, metrics=tuple(metric or ())
             ),

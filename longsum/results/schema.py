@@ -59,6 +59,9 @@ class ScoresRecord(TypedDict, total=False):
     evaluate: dict[str, Any]
     #: Summaries beside their references (``--examples``), chosen by ROUGE-1.
     examples: list[ExampleRecord]
+    #: A served model's token totals over the records (``records``, ``prompt_tokens``, ``completion_tokens``,
+    #: ``too_long``), with ``estimated_cost`` when prices were given.
+    usage: dict[str, Any]
 
 
 class MetricsRecord(ScoresRecord, total=False):
@@ -103,6 +106,10 @@ class PredictionLine(TypedDict, total=False):
     ended_with_eos: bool | None
     #: Written only where a stop string or a reasoning trace was taken off the generated text (causal LMs).
     raw_prediction: str
+    #: A served model's ``prompt_tokens`` and ``completion_tokens``; written only where the server gave them.
+    usage: dict[str, int]
+    #: Written (true) only where the server refused the prompt as longer than the model's context.
+    too_long: bool
 
 
 class BenchFigures(TypedDict, total=False):

@@ -1,0 +1,269 @@
+"""Served models (``--model openai:NAME``): the requests, and every fault of a stub server on loopback through
+``longsum eval``: what each ends in, what the run directory keeps, and that ``--resume`` completes it the same."""
+
+import functools
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from served_stub import Stub, serving
+from typer.testing import CliRunner
+
+from longsum.cli import app
+from longsum.config import EvalConfig, ModelSettings, PromptSettings, ServedSettings
+from longsum.engine.served_client import Answer, RetryPolicy
+from longsum.errors import LongsumError
+from longsum.summarizers import served
+from longsum.summarizers.served import load_served, output_of
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples" / "pubmed-style.jsonl"
+KEY = "sk-served-test-5d1e2f"
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _fast_backoff(monkeypatch):
+    # Retries wait milliseconds here; the subprocess test below keeps the real backoff.
+    monkeypatch.setattr(served, "RetryPolicy", functools.partial(RetryPolicy, base=0.01, cap=0.05))
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+
+
+def eval_served(url, out, *extra, model="openai:stub-model"):
+    args = ["eval", "--model", model, "--base-url", url, "--dataset", str(EXAMPLES), "--output-dir", str(out)]
+    return runner.invoke(app, [*args, "--bootstrap-samples", "20", "--examples", "0", *extra])
+
+
+def predictions(out):
+    return {r["id"]: r for r in map(json.loads, (out / "predictions.jsonl").read_text().splitlines())}
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory):
+    """A run against a stub without faults: what every fault's run must end with."""
+    out = tmp_path_factory.mktemp("clean")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENAI_API_KEY", KEY)
+        stub = Stub()
+        with serving(stub) as url:
+            result = eval_served(url, out)
+    assert result.exit_code == 0, result.output
+    return out, stub
+
+
+def test_a_served_run_sends_greedy_chat_requests_with_the_seed_and_the_key(clean_run):
+    out, stub = clean_run
+    body = stub.requests[0]
+    assert body["temperature"] == 0 and body["seed"] == 0 and body["max_tokens"] == 512
+    assert body["messages"][-1]["role"] == "user" and "Document:" in body["messages"][-1]["content"]
+    assert stub.headers[0]["authorization"] == f"Bearer {KEY}"
+    assert len(predictions(out)) == 8
+
+
+def test_the_key_is_written_nowhere(clean_run):
+    out, _ = clean_run
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert KEY not in path.read_text(errors="replace"), path
+
+
+def test_metrics_record_the_endpoint_usage_and_that_the_server_applies_its_chat_template(clean_run):
+    out, _ = clean_run
+    metrics = json.loads((out / "metrics.json").read_text())
+    endpoint = metrics["model"]["endpoint"]
+    assert endpoint["model_id"] == "stub-model" and endpoint["api"] == "chat"
+    assert endpoint["host"].startswith("127.0.0.1:") and "/" not in endpoint["host"]
+    assert metrics["model"]["prompt"]["chat_template_sha256"] == "server"
+    assert "|chat:server|" in metrics["signature"] and f"|endpoint:{endpoint['host']}|" in metrics["signature"]
+    records = predictions(out).values()
+    assert metrics["usage"]["prompt_tokens"] == sum(r["usage"]["prompt_tokens"] for r in records) > 0
+    assert metrics["usage"]["completion_tokens"] == sum(r["usage"]["completion_tokens"] for r in records) > 0
+    assert all(r["input_tokens"] == r["usage"]["prompt_tokens"] for r in records)
+
+
+def test_prices_give_an_estimated_cost_on_the_terminal_and_in_metrics(tmp_path):
+    with serving(Stub()) as url:
+        result = eval_served(url, tmp_path, "--price-in", "2.5", "--price-out", "10")
+    usage = json.loads((tmp_path / "metrics.json").read_text())["usage"]
+    assert usage["estimated_cost"] == pytest.approx(
+        (usage["prompt_tokens"] * 2.5 + usage["completion_tokens"] * 10) / 1e6
+    )
+    assert f"estimated cost {usage['estimated_cost']:,.4f}" in result.output
+    assert f"{usage['prompt_tokens']:,} prompt" in result.output
+
+
+def test_completions_send_the_plain_prompt(tmp_path):
+    stub = Stub()
+    with serving(stub) as url:
+        result = eval_served(url, tmp_path, "--api", "completions", "--system-prompt", "Be brief.", "--limit", "2")
+    assert result.exit_code == 0, result.output
+    assert all("messages" not in body and body["prompt"].startswith("Be brief.\n\nSummarize") for body in stub.requests)
+    assert "|chat:off|" in json.loads((tmp_path / "metrics.json").read_text())["signature"]
+
+
+def test_requests_in_flight_reach_the_concurrency_and_no_more(tmp_path):
+    stub = Stub(delay=0.3)
+    with serving(stub) as url:
+        result = eval_served(url, tmp_path, "--concurrency", "3")
+    assert result.exit_code == 0, result.output
+    assert stub.most_in_flight == 3
+
+
+#: (fault script, extra options, the warning the run ends with): every one completes with the clean predictions.
+RECOVERED = [
+    (["429", "429"], [], "429 x2"),
+    (["429-wait"], [], "429 x1"),
+    (["500", "500", "500"], [], "5xx x3"),
+    (["hang"], ["--request-timeout", "1"], "timeout x1"),
+    (["malformed", "badjson"], [], "malformed x2"),
+]
+
+
+@pytest.mark.parametrize(
+    ("faults", "extra", "retried"), RECOVERED, ids=lambda v: "-".join(v) if isinstance(v, list) else None
+)
+def test_a_fault_the_server_recovers_from_is_retried_and_the_run_completes_the_same(
+    clean_run, tmp_path, faults, extra, retried
+):
+    with serving(Stub(faults=list(faults), hang_seconds=3)) as url:
+        result = eval_served(url, tmp_path, "--concurrency", "1", *extra)
+    assert result.exit_code == 0, result.output
+    assert f"requests retried: {retried}" in result.output
+    clean = predictions(clean_run[0])
+    assert {k: r["prediction"] for k, r in predictions(tmp_path).items()} == {
+        k: r["prediction"] for k, r in clean.items()
+    }
+
+
+def test_a_malformed_answer_through_every_retry_ends_the_run_naming_the_document(tmp_path):
+    with serving(Stub(faults=["ok", "ok"] + ["malformed"] * 3)) as url:
+        result = eval_served(url, tmp_path, "--concurrency", "1", "--max-retries", "2")
+    assert result.exit_code == 1
+    error = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "malformed" in error[0] and "document example-" in error[0] and "--resume" in error[0]
+    assert len(predictions(tmp_path)) == 2
+
+
+def test_a_server_dying_mid_run_ends_it_with_one_error_line_and_resume_completes_it_the_same(clean_run, tmp_path):
+    with serving(Stub(die_after=3)) as url:
+        result = eval_served(url, tmp_path, "--concurrency", "1")
+    assert result.exit_code == 1
+    assert result.output.count("error:") == 1 and "did not answer" in result.output and "--resume" in result.output
+    assert "Traceback" not in result.output
+    assert len(predictions(tmp_path)) == 3
+    assert not (tmp_path / "metrics.json").exists()
+    # The server is back, on another port: the run resumes there.
+    stub = Stub()
+    with serving(stub) as url:
+        resumed = eval_served(url, tmp_path, "--concurrency", "1", "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert len(stub.requests) == 5
+    clean = json.loads((clean_run[0] / "metrics.json").read_text())
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["rouge"] == clean["rouge"] and metrics["resumed_documents"] == 3
+    assert (tmp_path / "predictions.jsonl").read_text() == (clean_run[0] / "predictions.jsonl").read_text()
+
+
+def test_a_prompt_over_the_context_is_skipped_and_counted_or_ends_the_run(tmp_path):
+    with serving(Stub(context=3000)) as url:
+        skipped = eval_served(url, tmp_path / "skip", "--on-too-long", "skip")
+        failed = eval_served(url, tmp_path / "fail")
+    assert skipped.exit_code == 0, skipped.output
+    metrics = json.loads((tmp_path / "skip" / "metrics.json").read_text())
+    refused = [r for r in predictions(tmp_path / "skip").values() if r.get("too_long")]
+    assert metrics["usage"]["too_long"] == len(refused) > 0
+    assert all(r["prediction"] == "" and r["truncated"] and r["input_tokens"] == -1 for r in refused)
+    assert f"{len(refused)} refused as too long" in skipped.output
+    assert failed.exit_code == 1
+    assert "longer than the model's context" in failed.output and "--tokenizer" in failed.output
+
+
+def test_a_tokenizer_cuts_documents_to_the_servers_context(tmp_path):
+    from longsum.summarizers.builtin import builtin_checkpoint
+
+    tokenizer = str(builtin_checkpoint("builtin:llama"))
+    stub = Stub(context=600)
+    with serving(stub) as url:
+        result = eval_served(url, tmp_path, "--tokenizer", tokenizer, "--max-new-tokens", "16", "--limit", "3")
+    assert result.exit_code == 0, result.output
+    records = predictions(tmp_path).values()
+    assert all(r["truncated"] and r["input_tokens"] <= 600 - 16 for r in records)
+    assert all("too_long" not in r for r in records)
+    assert json.loads((tmp_path / "metrics.json").read_text())["model"]["prompt"]["truncation"] == "end"
+
+
+def _config(url, **served_options):
+    return EvalConfig(model=ModelSettings("openai:stub-model"), serving=ServedSettings(url, **served_options))
+
+
+def test_loading_refuses_a_model_the_server_does_not_serve_and_a_missing_base_url():
+    with serving(Stub()) as url:
+        with pytest.raises(LongsumError, match="does not serve 'other'; it serves: stub-model"):
+            load_served(EvalConfig(model=ModelSettings("openai:other"), serving=ServedSettings(url)))
+    with pytest.raises(LongsumError, match="needs --base-url"):
+        load_served(_config(None))
+    with pytest.raises(LongsumError, match="cannot reach the server at 127.0.0.1"):
+        load_served(_config(url))
+
+
+@pytest.mark.parametrize("url", ["http://user:pw@127.0.0.1:8000/v1", "http://127.0.0.1:8000/v1?key=x"])
+def test_a_base_url_with_credentials_or_a_query_is_refused(url):
+    with pytest.raises(LongsumError, match="no credentials and no query"):
+        ServedSettings(url)
+
+
+def test_stop_strings_are_sent_and_cut_and_a_length_finish_is_cut_at_the_limit():
+    with serving(Stub()) as url:
+        summarizer = load_served(
+            EvalConfig(
+                model=ModelSettings("openai:stub-model"),
+                serving=ServedSettings(url),
+                prompting=PromptSettings(stop=("END",)),
+            )
+        )
+    assert summarizer.request("text")["stop"] == ["END"]
+    output = output_of(Answer("a summary END more", "length", 9, 4), ("END",))
+    assert (output.text, output.ended, output.tokens, output.raw) == ("a summary ", False, 4, "a summary END more")
+    assert output.usage == {"prompt_tokens": 9, "completion_tokens": 4}
+    assert output_of(Answer("<think>hm</think>done", "stop", None, None), ()).text == "done"
+
+
+def test_an_unreachable_server_ends_a_real_run_within_the_backoff_with_one_error_line(tmp_path):
+    """As a subprocess, with the real backoff: the server dies after two answers."""
+    with serving(Stub(die_after=2)) as url:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "longsum",
+                "eval",
+                "--model",
+                "openai:stub-model",
+                "--base-url",
+                url,
+                "--dataset",
+                str(EXAMPLES),
+                "--output-dir",
+                str(tmp_path),
+                "--concurrency",
+                "2",
+                "--bootstrap-samples",
+                "20",
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=300,
+        )
+        seconds = time.perf_counter() - started
+    assert done.returncode == 1, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and f"kept in {tmp_path}: continue with --resume" in errors[0], done.stderr
+    assert "Traceback" not in done.stderr and KEY not in done.stderr + done.stdout
+    assert 2 <= len(predictions(tmp_path)) < 8
+    assert seconds < 120
