@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from contextlib import suppress
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit

@@ -93,7 +93,7 @@ def test_a_fault_through_every_retry_is_reported_with_the_document_id(fault, sho
 
 def test_a_bad_key_is_not_retried_and_the_servers_message_quoting_it_is_not_repeated():
     stub = Stub(faults=["401"])
-    with serving(stub) as url, pytest.raises(RequestFailed, match="HTTP 401.*--api-key-env") as refused:
+    with serving(stub) as url, pytest.raises(RequestFailed, match=r"HTTP 401.*--api-key-env") as refused:
         _ask(url)
     assert "sk-test" not in str(refused.value)
     assert len(stub.requests) == 1
