@@ -50,7 +50,7 @@ def test_a_prompt_refused_as_too_long_is_handed_back_and_the_others_answered():
     assert isinstance(answers[0], Answer) and isinstance(answers[1], Answer)
 
 
-def test_the_first_request_failing_for_good_ends_the_others():
+def test_the_first_request_failing_for_good_ends_the_others_and_the_client_retries_nothing_itself():
     stub = Stub(faults=["500"], delay=0.5)
     with serving(stub) as url:
         answers = Endpoint(url, "k", 10).answers(_jobs(6), "chat", 1, RetryPolicy(0))

@@ -113,6 +113,19 @@ def test_requests_in_flight_reach_the_concurrency_and_no_more(tmp_path):
     assert stub.most_in_flight == 3
 
 
+def test_summarize_sends_each_file_to_the_server(tmp_path):
+    files = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    files[0].write_text("Document: alpha beta gamma")
+    files[1].write_text("delta epsilon")
+    with serving(Stub()) as url:
+        result = runner.invoke(
+            app, ["summarize", "--model", "openai:stub-model", "--base-url", url, "--json", *map(str, files)]
+        )
+    assert result.exit_code == 0, result.output
+    summaries = [json.loads(line)["summary"] for line in result.output.splitlines()]
+    assert len(summaries) == 2 and all(summaries)
+
+
 #: (fault script, extra options, the warning the run ends with): every one completes with the clean predictions.
 RECOVERED = [
     (["429", "429"], [], "429 x2"),
