@@ -281,6 +281,42 @@ def test_an_unreachable_server_ends_a_real_run_within_the_backoff_with_one_error
     assert seconds < 120
 
 
+def test_a_kill_minus_9_loses_only_the_requests_in_flight_and_resume_completes_the_run_the_same(clean_run, tmp_path):
+    import signal
+
+    stub = Stub(delay=0.4)
+    with serving(stub) as url:
+        command = [
+            sys.executable,
+            "-m",
+            "longsum",
+            "eval",
+            "--model",
+            "openai:stub-model",
+            "--base-url",
+            url,
+            "--dataset",
+            str(EXAMPLES),
+            "--output-dir",
+            str(tmp_path),
+            "--concurrency",
+            "2",
+        ]
+        process = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.DEVNULL)
+        path, deadline = tmp_path / "predictions.jsonl", time.time() + 120
+        while not (path.exists() and len(path.read_text().splitlines()) >= 3) and time.time() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        answered = stub.answered
+    kept = len(predictions(tmp_path))
+    assert 3 <= kept < 8 and answered - kept <= 2  # at most the two in flight were lost
+    with serving(Stub()) as url:
+        resumed = eval_served(url, tmp_path, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert (tmp_path / "predictions.jsonl").read_text() == (clean_run[0] / "predictions.jsonl").read_text()
+
+
 #: The python of a virtual environment with vLLM's CPU build (``.ci/run`` makes one); the real-server test needs it.
 VLLM_PYTHON = os.environ.get("LONGSUM_VLLM_PYTHON")
 PUBMED_SAMPLE = ROOT.parent / "shared" / "data" / "pubmed-sample.jsonl"
