@@ -17,6 +17,8 @@ from longsum.errors import LongsumError
 
 #: Seconds the listing of the served models may take when a run starts.
 LISTING_TIMEOUT = 30.0
+#: Seconds a connection may take: a host that drops packets ends the run within minutes, not retries x timeout.
+CONNECT_TIMEOUT = 10.0
 
 
 def host_of(base_url: str) -> str:
@@ -38,8 +40,9 @@ class Endpoint:
         import openai
 
         # The client refuses to start without a key; a local server without --api-key takes any.
+        timeout = openai.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT))
         return openai.AsyncOpenAI(
-            base_url=self.base_url, api_key=self.api_key or "none", timeout=self.timeout, max_retries=0
+            base_url=self.base_url, api_key=self.api_key or "none", timeout=timeout, max_retries=0
         )
 
     def models(self) -> list[dict[str, Any]]:
