@@ -21,12 +21,16 @@ SentenceSplitter = Literal["punkt", "newline"]
 ChatTemplate = Literal["auto", "on", "off"]
 Truncation = Literal["end", "middle"]
 FaithfulnessMethod = Literal["summac-zs", "align"]
+ServedApi = Literal["chat", "completions"]
+OnTooLong = Literal["skip", "fail"]
 DTYPES: tuple[Dtype, ...] = get_args(Dtype)
 PADDINGS: tuple[Padding, ...] = get_args(Padding)
 SPLITTERS: tuple[SentenceSplitter, ...] = get_args(SentenceSplitter)
 CHAT_TEMPLATE_MODES: tuple[ChatTemplate, ...] = get_args(ChatTemplate)
 TRUNCATIONS: tuple[Truncation, ...] = get_args(Truncation)
 FAITHFULNESS_METHODS: tuple[FaithfulnessMethod, ...] = get_args(FaithfulnessMethod)
+SERVED_APIS: tuple[ServedApi, ...] = get_args(ServedApi)
+ON_TOO_LONG: tuple[OnTooLong, ...] = get_args(OnTooLong)
 
 
 def _require(condition: bool, message: str) -> None:
@@ -231,6 +235,57 @@ class PromptSettings:
 
 
 @dataclass(frozen=True)
+class ServedSettings:
+    """How a served model (``--model openai:NAME``) is reached and asked; other models ignore it.
+
+    Attributes:
+        base_url: the OpenAI-compatible endpoint, e.g. ``http://127.0.0.1:8000/v1`` (no credentials, no query).
+        api_key_env: the environment variable holding the key; only its name is recorded, never its value.
+        api: ``chat`` sends chat messages (the server applies its chat template); ``completions`` a plain prompt.
+        tokenizer: a tokenizer (hub id or directory) that cuts documents to fit, as for a local model; ``None``:
+            nothing is cut and a server's context-length refusal is handled as ``on_too_long`` says.
+        on_too_long: ``skip`` gives a document the server refuses as too long an empty prediction (counted and
+            reported); ``fail`` ends the run.
+        concurrency: requests in flight at once.
+        max_retries: retries of a request refused with 429 or 5xx, timed out, unanswered or malformed.
+        request_timeout: seconds one request may take.
+        price_in, price_out: prices per million prompt and completion tokens, for a cost estimate.
+    """
+
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    api: ServedApi = "chat"
+    tokenizer: str | None = None
+    on_too_long: OnTooLong = "fail"
+    concurrency: int = 4
+    max_retries: int = 5
+    request_timeout: float = 600.0
+    price_in: float | None = None
+    price_out: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.base_url is not None:
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(self.base_url)
+            _require(
+                parts.scheme in ("http", "https") and bool(parts.hostname),
+                f"--base-url {self.base_url!r} is not an http(s) URL",
+            )
+            _require(
+                not (parts.username or parts.password or parts.query),
+                "--base-url must carry no credentials and no query string: put the key in the environment variable "
+                "--api-key-env names",
+            )
+        _require(self.api in SERVED_APIS, f"unknown --api {self.api!r}; use {' or '.join(SERVED_APIS)}")
+        _require(self.on_too_long in ON_TOO_LONG, f"unknown --on-too-long {self.on_too_long!r}; use skip or fail")
+        _require(self.concurrency >= 1, "--concurrency must be at least 1")
+        _require(self.max_retries >= 0, "--max-retries must be 0 or more")
+        _require(self.request_timeout > 0, "--request-timeout must be positive")
+        _require(all(p is None or p >= 0 for p in (self.price_in, self.price_out)), "prices must be 0 or more")
+
+
+@dataclass(frozen=True)
 class EvalConfig:
     """Everything that decides the numbers of one ``longsum eval`` run.
 
@@ -244,6 +299,8 @@ class EvalConfig:
     scoring: ScoreSettings = field(default_factory=ScoreSettings)
     #: How a decoder-only (causal LM) model is prompted; seq2seq models ignore it.
     prompting: PromptSettings = field(default_factory=PromptSettings)
+    #: How a served model is reached; local models ignore it.
+    serving: ServedSettings = field(default_factory=ServedSettings)
 
     def to_dict(self) -> dict[str, Any]:
         """The config as plain JSON-ready data."""

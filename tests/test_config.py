@@ -17,6 +17,7 @@ from longsum.config import (
     PromptSettings,
     ScoreSettings,
     SentenceSplitter,
+    ServedSettings,
 )
 from longsum.errors import LongsumError
 
@@ -44,6 +45,13 @@ from longsum.errors import LongsumError
         (lambda: PromptSettings(chat_template="yes"), "--chat-template"),
         (lambda: PromptSettings(truncation="start"), "--truncation"),
         (lambda: PromptSettings(stop=("",)), "stop string must not be empty"),
+        (lambda: ServedSettings("127.0.0.1:8000/v1"), "not an http"),
+        (lambda: ServedSettings(api="responses"), "--api"),
+        (lambda: ServedSettings(on_too_long="cut"), "--on-too-long"),
+        (lambda: ServedSettings(concurrency=0), "--concurrency"),
+        (lambda: ServedSettings(max_retries=-1), "--max-retries"),
+        (lambda: ServedSettings(request_timeout=0), "--request-timeout"),
+        (lambda: ServedSettings(price_out=-1), "prices"),
     ],
 )
 def test_bad_settings_raise_one_clear_error(build, message):
@@ -101,3 +109,8 @@ def test_the_prompt_settings_are_part_of_the_config_and_its_record():
         "stop": ("\n\n",),
     }
     assert EvalConfig().prompting == PromptSettings()
+
+
+def test_the_served_settings_record_the_keys_variable_not_a_key():
+    record = EvalConfig(serving=ServedSettings("http://127.0.0.1:8000/v1", api_key_env="MY_KEY")).to_dict()["serving"]
+    assert record["api_key_env"] == "MY_KEY" and record["base_url"] == "http://127.0.0.1:8000/v1"

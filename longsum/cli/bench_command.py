@@ -129,6 +129,7 @@ def bench_command(
                 generation=engine.generation_settings(),
                 batching=engine.batch_settings(),
                 prompting=engine.prompt_settings(),
+                serving=engine.serving_settings(),
                 scoring=ScoreSettings(bootstrap_samples=100, seed=seed),
             ),
             synthetic_documents=documents,

@@ -153,6 +153,7 @@ def eval_command(
             generation=engine.generation_settings(),
             batching=engine.batch_settings(),
             prompting=engine.prompt_settings(),
+            serving=engine.serving_settings(),
             scoring=scoring_settings(
                 use_stemmer, sentence_splitter, bootstrap_samples, seed, metric, faithfulness, faithfulness_method
             ),

@@ -17,23 +17,33 @@ import typer
 
 from longsum.cli.options import (
     PANELS,
+    ApiKeyEnvOpt,
+    ApiOpt,
+    BaseUrlOpt,
     BatchSizeOpt,
     BatchTokensOpt,
     BeamsOpt,
     ChatTemplateOpt,
+    ConcurrencyOpt,
     DeviceOpt,
     DtypeOpt,
     LengthPenaltyOpt,
     MaxInputOpt,
     MaxLengthOpt,
     MaxNewOpt,
+    MaxRetriesOpt,
     ModelOpt,
     NoRepeatOpt,
+    OnTooLongOpt,
     PaddingOpt,
+    PriceInOpt,
+    PriceOutOpt,
     PromptOpt,
+    RequestTimeoutOpt,
     RevisionOpt,
     StopOpt,
     SystemPromptOpt,
+    TokenizerOpt,
     TruncationOpt,
     TrustRemoteCodeOpt,
     prompt_text,
@@ -44,6 +54,7 @@ from longsum.config import (
     GenerationSettings,
     ModelSettings,
     PromptSettings,
+    ServedSettings,
 )
 from longsum.errors import LongsumError
 
@@ -134,6 +145,16 @@ class EngineOptions:
     chat_template: ChatTemplateOpt = "auto"
     truncation: TruncationOpt = "end"
     stop: StopOpt = None
+    base_url: BaseUrlOpt = None
+    api_key_env: ApiKeyEnvOpt = "OPENAI_API_KEY"
+    api: ApiOpt = "chat"
+    tokenizer: TokenizerOpt = None
+    on_too_long: OnTooLongOpt = "fail"
+    concurrency: ConcurrencyOpt = 4
+    max_retries: MaxRetriesOpt = 5
+    request_timeout: RequestTimeoutOpt = 600.0
+    price_in: PriceInOpt = None
+    price_out: PriceOutOpt = None
 
     def model_settings(self) -> ModelSettings:
         """The model part, validated."""
@@ -155,6 +176,21 @@ class EngineOptions:
         """The batching part, validated."""
         return BatchSettings(self.max_input_tokens, self.batch_size, self.max_batch_tokens, self.padding)
 
+    def serving_settings(self) -> ServedSettings:
+        """The served-model part, validated."""
+        return ServedSettings(
+            self.base_url,
+            self.api_key_env,
+            self.api,
+            self.tokenizer,
+            self.on_too_long,
+            self.concurrency,
+            self.max_retries,
+            self.request_timeout,
+            self.price_in,
+            self.price_out,
+        )
+
     def prompt_settings(self) -> PromptSettings:
         """The prompt part (decoder-only models), validated."""
         return PromptSettings(
@@ -171,7 +207,7 @@ def _panel_rank(parameter: inspect.Parameter) -> int:
 def engine_options(default_model: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Give a command every field of ``EngineOptions`` as an option; they reach it as one ``engine`` argument.
 
-    Hand-written because typer has no option groups, and listing the 14 shared options in eval, bench and
+    Hand-written because typer has no option groups, and listing the shared options in eval, bench and
     summarize would define each three times.
     """
     hints = typing.get_type_hints(EngineOptions, include_extras=True)  # this module's annotations are strings

@@ -50,6 +50,7 @@ def summarize_command(
             generation=engine.generation_settings(),
             batching=engine.batch_settings(),
             prompting=engine.prompt_settings(),
+            serving=engine.serving_settings(),
             scoring=ScoreSettings(seed=seed),
         )
         quiet_libraries()

@@ -233,3 +233,21 @@ def load_model(settings: ModelSettings, checkpoint: Checkpoint | None = None) ->
         else getattr(config, "_commit_hash", None) or settings.revision or "main"
     )
     return LoadedModel(model, tokenizer, device, dtype, settings.model, revision, kind)
+
+
+def load_tokenizer(name: str) -> Any:
+    """The tokenizer of a local checkpoint directory or hub id alone (a served model's ``--tokenizer``).
+
+    Raises:
+        LongsumError: it cannot be found or loaded.
+    """
+    from transformers import AutoTokenizer
+
+    from longsum.sources.hub import hub_reachable
+
+    checkpoint = checkpoint_location(name)
+    try:
+        offline = not checkpoint.local and not hub_reachable()
+        return AutoTokenizer.from_pretrained(checkpoint.location, local_files_only=offline)
+    except (OSError, ValueError) as err:
+        raise LongsumError(f"cannot load tokenizer {name!r}: {str(err).splitlines()[0]}") from None

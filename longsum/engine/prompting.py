@@ -61,6 +61,20 @@ class Prompt:
     truncation: str
 
 
+def chat_messages(prompt: Prompt, document: str) -> list[dict[str, str]]:
+    """The chat turns for ``document`` (already cut): the system turn, if any, and the prompt as the user turn."""
+    head, tail = prompt.template.split(DOCUMENT_PLACEHOLDER)
+    messages = [{"role": "system", "content": prompt.system_prompt}] if prompt.system_prompt else []
+    return [*messages, {"role": "user", "content": head + document + tail}]
+
+
+def plain_prompt(prompt: Prompt, document: str) -> str:
+    """The prompt text for ``document`` (already cut) without a chat template: the system prompt and a blank
+    line, if any, then the prompt."""
+    *system, user = chat_messages(prompt, document)
+    return f"{system[0]['content']}\n\n{user['content']}" if system else user["content"]
+
+
 class PromptBuilder:
     """Builds each document's prompt ids within ``budget`` tokens (the input limit less the new tokens).
 
@@ -77,7 +91,6 @@ class PromptBuilder:
             raise LongsumError(
                 f"--max-new-tokens {new_tokens} leaves no room for the prompt in the {limit}-token input limit"
             )
-        self.head, self.tail = prompt.template.split(DOCUMENT_PLACEHOLDER)
         try:
             self.overhead = len(self.ids_for(""))
         except Exception as err:  # a template's raise_exception(), a Jinja error
@@ -92,12 +105,9 @@ class PromptBuilder:
     def text_for(self, document: str) -> str:
         """The text the tokenizer gets for ``document`` (already cut): the chat template rendered, or the plain
         prompt."""
-        text = self.head + document + self.tail
-        system = self.prompt.system_prompt
         if not self.prompt.chat:
-            return f"{system}\n\n{text}" if system else text
-        messages = [{"role": "system", "content": system}] if system else []
-        messages.append({"role": "user", "content": text})
+            return plain_prompt(self.prompt, document)
+        messages = chat_messages(self.prompt, document)
         return str(self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True))
 
     def ids_for(self, document: str) -> list[int]:
@@ -106,7 +116,14 @@ class PromptBuilder:
         return list(self.tokenizer(text, add_special_tokens=not self.prompt.chat, verbose=False).input_ids)
 
     def build(self, document: str) -> tuple[list[int], int]:
-        """The prompt ids for ``document``, cut to fit the budget, and the prompt's length with the whole document.
+        """The prompt ids for ``document``, cut to fit the budget, and the prompt's length with the whole document
+        (see ``cut``)."""
+        _, ids, total = self.cut(document)
+        return ids, total
+
+    def cut(self, document: str) -> tuple[str, list[int], int]:
+        """The text kept of ``document`` and the prompt ids for it, cut to fit the budget, and the prompt's length
+        with the whole document.
 
         A document is cut exactly when its whole prompt does not fit. The whole prompt of a document far over the
         budget is not tokenized: its length is then the template's tokens plus the document's, counted apart (the
@@ -118,7 +135,7 @@ class PromptBuilder:
             # Near the budget or under it: the whole prompt decides.
             ids = self.ids_for(document)
             if len(ids) <= self.budget:
-                return ids, len(ids)
+                return document, ids, len(ids)
             total, tail, source = head.total, head, len(ids)
         else:
             total = document_tokens(self.tokenizer, document)
@@ -126,9 +143,10 @@ class PromptBuilder:
             source = self.overhead + total
         keep = min(room, total - 1)
         while True:
-            ids = self.ids_for(self._kept(document, keep, head, tail))
+            kept = self._kept(document, keep, head, tail)
+            ids = self.ids_for(kept)
             if len(ids) <= self.budget:
-                return ids, max(source, len(ids) + 1)
+                return kept, ids, max(source, len(ids) + 1)
             keep = max(0, keep - (len(ids) - self.budget))
 
     def _kept(self, document: str, keep: int, head: TokenWindow, tail: TokenWindow) -> str:

@@ -63,6 +63,9 @@ class ScoresRecord(TypedDict, total=False):
     examples: list[ExampleRecord]
     #: ``--faithfulness``: the NLI score of the summaries against their sources.
     faithfulness: FaithfulnessRecord
+    #: A served model's token totals over the records (``records``, ``prompt_tokens``, ``completion_tokens``,
+    #: ``too_long``), with ``estimated_cost`` when prices were given.
+    usage: dict[str, Any]
 
 
 class FaithfulnessBucket(TypedDict):
@@ -151,6 +154,10 @@ class PredictionLine(TypedDict, total=False):
     ended_with_eos: bool | None
     #: Written only where a stop string or a reasoning trace was taken off the generated text (causal LMs).
     raw_prediction: str
+    #: A served model's ``prompt_tokens`` and ``completion_tokens``; written only where the server gave them.
+    usage: dict[str, int]
+    #: Written (true) only where the server refused the prompt as longer than the model's context.
+    too_long: bool
 
 
 class BenchFigures(TypedDict, total=False):

@@ -82,6 +82,7 @@ def eval_signature(config: EvalConfig, info: SummarizerInfo, versions: dict[str,
                 ("nrng", "no_repeat_ngram_size"),
             ),
             **prompt_fields(info),
+            **endpoint_fields(info),
             "dtype": info.dtype,
             "remote-code": config.model.trust_remote_code,
             **_scoring_fields(scoring),
@@ -107,6 +108,14 @@ def prompt_fields(info: SummarizerInfo) -> dict[str, Any]:
         "trunc": prompt.truncation,
         "stop": stop,
     }
+
+
+def endpoint_fields(info: SummarizerInfo) -> dict[str, Any]:
+    """A served model's endpoint: the base URL's host (never its credentials or query) and the API asked; none for
+    other models. Which model the server runs is the ``model`` field, checked against its ``/v1/models``."""
+    if info.endpoint is None:
+        return {}
+    return {"endpoint": info.endpoint.get("host"), "api": info.endpoint.get("api")}
 
 
 def metric_fields(scoring: ScoreSettings, versions: dict[str, str]) -> dict[str, str]:

@@ -38,12 +38,18 @@ class PredictionRecord:
     #: The generated text before a stop string and a reasoning trace were taken off (causal LMs); only where that
     #: changed it, and only then written.
     raw_prediction: str | None = None
+    #: A served model's token counts (``prompt_tokens``, ``completion_tokens``); written only where there are some.
+    usage: dict[str, int] | None = None
+    #: The server refused the prompt as longer than the model's context (the prediction is empty); written only then.
+    too_long: bool = False
 
     def to_dict(self) -> PredictionLine:
-        """The record as plain data, in the file's field order (``raw_prediction`` only where there is one)."""
+        """The record as plain data, in the file's field order (``raw_prediction``, ``usage`` and ``too_long`` only
+        where they hold something)."""
         values = asdict(self)
-        if values["raw_prediction"] is None:
-            del values["raw_prediction"]
+        for key in ("raw_prediction", "usage", "too_long"):
+            if not values[key]:
+                del values[key]
         return cast(PredictionLine, {"schema_version": PREDICTIONS_SCHEMA_VERSION, **values})
 
     @classmethod
@@ -68,6 +74,8 @@ class PredictionRecord:
             data.get("generated_tokens"),
             data.get("ended_with_eos"),
             data.get("raw_prediction"),
+            data.get("usage"),
+            bool(data.get("too_long", False)),
         )
 
 

@@ -43,15 +43,13 @@ class RichProgress:
         )
         self._task = self._bar.add_task(description, total=total, rates="")
         self._start = time.perf_counter()
-        self._input = 0
-        self._generated = 0
+        self._counts = [0, 0, 0]
 
     def advance(self, documents: int, input_tokens: int, generated_tokens: int) -> None:
-        """Move the bar and refresh the token rates."""
-        self._input += input_tokens
-        self._generated += generated_tokens
-        elapsed = max(time.perf_counter() - self._start, 1e-9)
-        rates = f"in {self._input / elapsed:,.0f} tok/s  out {self._generated / elapsed:,.1f} tok/s"
+        """Move the bar and refresh the rates: documents, input and generated tokens per second."""
+        self._counts = [c + n for c, n in zip(self._counts, (documents, input_tokens, generated_tokens), strict=True)]
+        per_second = [count / max(time.perf_counter() - self._start, 1e-9) for count in self._counts]
+        rates = "{:,.2f} docs/s  in {:,.0f} tok/s  out {:,.1f} tok/s".format(*per_second)
         self._bar.update(self._task, advance=documents, rates=rates)
 
     def __enter__(self) -> RichProgress:
@@ -94,6 +92,10 @@ def summary_lines(metrics: MetricsRecord) -> list[str]:
             f"{metrics['seconds']:.1f} s, {metrics['docs_per_second']:.2f} docs/s, "
             f"padding efficiency {metrics['padding_efficiency']:.2f}"
         )
+    if usage := metrics.get("usage"):  # a served model's token totals
+        cost = f", estimated cost {usage['estimated_cost']:,.4f}" if "estimated_cost" in usage else ""
+        tokens = f"{usage['prompt_tokens']:,} prompt + {usage['completion_tokens']:,} completion tokens"
+        lines.append(f"usage: {tokens}, {usage['too_long']} refused as too long{cost}")
     lines.append(f"signature: {metrics['signature']}")
     return lines
 

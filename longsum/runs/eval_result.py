@@ -4,6 +4,7 @@ in the form metrics.json holds."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from longsum.config import EvalConfig
 from longsum.metrics.aggregation import Aggregate
@@ -84,8 +85,18 @@ class EvalResult:
             "environment": self.environment,
             "signature": self.signature,
         }
+        if "usage" in record:
+            record["usage"] = {**record["usage"], **self._cost(record["usage"])}
         if self.evaluate_metrics:
             record["evaluate"] = self.evaluate_metrics
         if self.examples:
             record["examples"] = self.examples
         return record
+
+    def _cost(self, usage: dict[str, Any]) -> dict[str, Any]:
+        """The estimated cost of ``usage`` at ``--price-in`` and ``--price-out`` (per million tokens), where given."""
+        serving = self.config.serving
+        if serving.price_in is None and serving.price_out is None:
+            return {}
+        cost = usage["prompt_tokens"] * (serving.price_in or 0) + usage["completion_tokens"] * (serving.price_out or 0)
+        return {"estimated_cost": cost / 1e6, "price_in": serving.price_in, "price_out": serving.price_out}

@@ -228,6 +228,11 @@ def _warnings(run: EvalRun, generation: Generation, counts: RecordCounts) -> lis
         notes.append("a partly written last line of predictions.jsonl was dropped on resume")
     if counts.empty_documents:
         notes.append(f"{counts.empty_documents} document(s) were empty or whitespace-only: summarized as empty")
+    if counts.too_long:
+        notes.append(
+            f"the server refused {counts.too_long} document(s) as longer than the model's context: scored as empty "
+            "summaries (pass --tokenizer to cut documents to fit)"
+        )
     if counts.unscored:
         notes.append(f"{counts.unscored} document(s) had no reference summary: not scored")
     return notes

@@ -12,6 +12,14 @@ from longsum.results.storage import PredictionLog, PredictionRecord
 from longsum.summarizers.protocol import Output
 
 
+def input_tokens(item: Item, output: Output) -> int:
+    """The prompt's tokens: as the summarizer counted them, else (a served model without a tokenizer) as the server
+    did; -1 where neither counted them (a prompt the server refused as too long)."""
+    if item.input_ids or not item.doc.text.strip():
+        return item.length
+    return output.usage.get("prompt_tokens", -1) if output.usage else -1
+
+
 class BackgroundRecords:
     """Computes each finished batch's per-document statistics and appends its records, one batch at a time.
 
@@ -41,12 +49,14 @@ class BackgroundRecords:
                     item.doc.id,
                     output.text,
                     item.doc.reference,
-                    item.length,
-                    item.truncated,
+                    input_tokens(item, output),
+                    item.truncated or output.too_long,
                     document_stats(item.doc.text, output.text, item.doc.reference, self.splitter),
                     output.tokens,
                     output.ended,
                     output.raw,
+                    dict(output.usage) if output.usage else None,
+                    output.too_long,
                 )
                 for item, output in finished
             ]

@@ -50,6 +50,22 @@ class RecordCounts:
     #: Records that say whether they ended with the end token, and those of them cut at the length limit.
     length_limited: int = 0
     cut_at_limit: int = 0
+    #: A served model's records with ``usage``, their token totals, and prompts it refused as too long.
+    usage_records: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    too_long: int = 0
+
+    def usage(self) -> dict[str, int] | None:
+        """The served model's usage totals as metrics.json holds them; ``None`` for other models."""
+        if not (self.usage_records or self.too_long):
+            return None
+        return {
+            "records": self.usage_records,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "too_long": self.too_long,
+        }
 
     @property
     def cut_at_limit_share(self) -> float | None:
@@ -82,7 +98,7 @@ class ScoredRecords:
     def to_dict(self) -> ScoresRecord:
         """Scores (fractions in [0, 1]) and counts, as metrics.json holds them."""
         c = self.counts
-        return {
+        record: ScoresRecord = {
             "rouge": {t: a.to_dict() for t, a in self.rouge.items()},
             "documents": c.documents,
             "scored": c.documents - c.unscored,
@@ -97,6 +113,9 @@ class ScoredRecords:
             "statistics": self.statistics,
             **({"faithfulness": self.faithfulness_record} if self.faithfulness_record else {}),
         }
+        if (usage := c.usage()) is not None:
+            record["usage"] = usage
+        return record
 
 
 def score_records(records: Iterable[PredictionRecord], scoring: ScoreSettings) -> ScoredRecords:
@@ -119,6 +138,11 @@ def score_records(records: Iterable[PredictionRecord], scoring: ScoreSettings) -
         if record.ended_with_eos is not None:
             counts.length_limited += 1
             counts.cut_at_limit += not record.ended_with_eos
+        if record.usage:
+            counts.usage_records += 1
+            counts.prompt_tokens += record.usage.get("prompt_tokens", 0)
+            counts.completion_tokens += record.usage.get("completion_tokens", 0)
+        counts.too_long += record.too_long
         if record.reference is None or not record.reference.strip():
             counts.unscored += 1
         else:

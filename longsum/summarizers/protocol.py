@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-from longsum.engine.batching import Batch
+from longsum.engine.batching import Batch, Item
 from longsum.engine.prompting import short_sha256
 
 
@@ -21,6 +21,10 @@ class Output:
     ended: bool | None = None
     #: The generated text before a stop string and a reasoning trace were taken off, where that changed it.
     raw: str | None = None
+    #: A served model's ``usage``: ``prompt_tokens`` and ``completion_tokens`` as the server counted them.
+    usage: Mapping[str, int] | None = None
+    #: Whether the server refused the prompt as longer than the model's context (the summary is then empty).
+    too_long: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class SummarizerInfo:
         kind: ``seq2seq`` or ``causal`` for a model (``None`` for a baseline); for a causal LM,
             ``max_input_tokens`` bounds the prompt and the new tokens together.
         prompt: how a causal LM was prompted (``None`` for the others).
+        endpoint: for a served model, what the server reports and how it was asked (host, model id, API); never a
+            key.
     """
 
     model: str
@@ -93,6 +99,7 @@ class SummarizerInfo:
     input_unit: str = "tokens"
     kind: str | None = None
     prompt: PromptInfo | None = None
+    endpoint: Mapping[str, Any] | None = None
 
     @property
     def num_beams(self) -> int:
@@ -119,6 +126,8 @@ class SummarizerInfo:
         if self.prompt is not None:
             # Only causal LMs: seq2seq records stay as they were.
             values |= {"kind": self.kind, "prompt": self.prompt.to_dict()}
+        if self.endpoint is not None:
+            values["endpoint"] = dict(self.endpoint)
         return values
 
 
@@ -148,6 +157,16 @@ class Summarizer(Protocol):
 
     def encoding_seconds(self) -> float:
         """Seconds spent encoding so far, inside ``generate`` (0 where there is no separate encoder)."""
+        ...
+
+
+@runtime_checkable
+class Streaming(Protocol):
+    """A summarizer that works on many documents at once and hands each summary back as it is done (a served
+    model with requests in flight); the runner writes each at once instead of batch by batch."""
+
+    def stream(self, items: list[Item]) -> Iterator[tuple[Item, Output]]:
+        """Each item of ``items`` with its summary, in the order they finish."""
         ...
 
 

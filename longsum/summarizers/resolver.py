@@ -13,6 +13,7 @@ from longsum.summarizers.baselines import is_baseline, load_baseline
 from longsum.summarizers.causal import load_causal
 from longsum.summarizers.protocol import Summarizer
 from longsum.summarizers.seq2seq import load_seq2seq
+from longsum.summarizers.served import SERVED_PREFIX, is_served, load_served
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class ModelKind:
         forms: the values it takes, as ``--model --help`` lists them.
         matches: whether a ``--model`` value is of this kind (the first kind that matches wins).
         checkpoint: where a model kind's files are; ``None`` for summarizers without a checkpoint.
-        summarizer: builds a summarizer without a checkpoint (the baselines).
+        summarizer: builds a summarizer without a checkpoint (the baselines, served models).
     """
 
     name: str
@@ -39,6 +40,12 @@ def _built(path_of: Callable[[str], object]) -> Callable[[str], Checkpoint]:
 
 
 KINDS: tuple[ModelKind, ...] = (
+    ModelKind(
+        "served model",
+        lambda: f"{SERVED_PREFIX}NAME with --base-url (any OpenAI-compatible server)",
+        is_served,
+        summarizer=load_served,
+    ),
     ModelKind(
         "baseline",
         lambda: "lead-K, oracle",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from longsum.engine.batching import Batch, Item, Limits, plan_batches
 from longsum.engine.memory import is_out_of_memory, release_cached_memory
 from longsum.errors import LongsumError
-from longsum.summarizers.protocol import Output, Progress, Summarizer
+from longsum.summarizers.protocol import Output, Progress, Streaming, Summarizer
 
 
 class GenerationFailed(LongsumError):
@@ -65,7 +65,11 @@ class BatchRunner:
         self.device = summarizer.describe().device
 
     def run_window(self, window: list[Item]) -> Iterator[list[tuple[Item, Output]]]:
-        """Each finished batch of ``window`` as (item, output) pairs; every item generated exactly once."""
+        """Each finished batch of ``window`` as (item, output) pairs; every item generated exactly once (one item
+        a batch for a streaming summarizer, as each finishes)."""
+        if isinstance(self.summarizer, Streaming):
+            yield from self._stream(self.summarizer, window)
+            return
         empty = [item for item in window if not item.input_ids]
         if empty:
             # Nothing to summarize: an empty document gets an empty summary without a model call.
@@ -102,3 +106,18 @@ class BatchRunner:
             if self.progress is not None:
                 self.progress.advance(len(batch.items), batch.real_tokens, generated)
             yield list(zip(batch.items, outputs, strict=True))
+
+    def _stream(self, summarizer: Streaming, window: list[Item]) -> Iterator[list[tuple[Item, Output]]]:
+        started = time.perf_counter()
+        try:
+            for item, output in summarizer.stream(window):
+                read = output.usage.get("prompt_tokens", item.length) if output.usage else item.length
+                self.stats.processed_tokens += read
+                self.stats.encoder_tokens += read
+                self.stats.generated_tokens += output.tokens
+                self.stats.batches.append([(read, output.tokens)])
+                if self.progress is not None:
+                    self.progress.advance(1, read, output.tokens)
+                yield [(item, output)]
+        finally:
+            self.stats.decode_seconds += time.perf_counter() - started

@@ -158,3 +158,13 @@ def test_shipped_modeling_code_runs_only_when_trusted(tmp_path):
         load_model(ModelSettings(model=str(folder)))
     loaded = load_model(ModelSettings(model=str(folder), trust_remote_code=True))
     assert type(loaded.model).__name__ == "LSGModel"
+
+
+def test_a_served_models_tokenizer_loads_alone_and_a_missing_one_is_one_line(tmp_path):
+    from longsum.engine.loading import load_tokenizer
+    from longsum.summarizers.builtin import builtin_checkpoint
+
+    tokenizer = load_tokenizer(str(builtin_checkpoint("builtin:llama")))
+    assert tokenizer("alpha beta").input_ids
+    with pytest.raises(LongsumError, match="model directory not found"):
+        load_tokenizer(str(tmp_path / "nothing"))

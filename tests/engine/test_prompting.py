@@ -73,6 +73,9 @@ def test_only_the_document_is_cut_and_the_room_is_used(tokenizer, articles, mode
         assert prompt.count("Read the report.") == prompt.count("Now summarize the report.") == 1
         assert prompt.index("Read the report.") < prompt.index(first) < prompt.index("Now summarize the report.")
         assert (last in prompt) == (mode == "middle")
+        # The text kept is what a served model is sent: it gives the very same ids.
+        kept, cut_ids, _ = builder.cut(text)
+        assert cut_ids == ids and builder.ids_for(kept) == ids and len(kept) < len(text)
 
 
 def test_more_room_keeps_more_of_the_document(tokenizer, articles):
@@ -140,3 +143,15 @@ def test_chat_template_modes(tokenizer):
     with pytest.raises(LongsumError, match="the tokenizer of 'm' has no chat template; use auto or off"):
         uses_chat_template(bare, "on", "m")
     assert len(short_sha256("x")) == 12
+
+
+def test_the_chat_turns_and_the_plain_prompt_put_the_system_prompt_before_the_document():
+    from longsum.engine.prompting import Prompt, chat_messages, plain_prompt
+
+    prompt = Prompt("Summarize:\n{document}\nSummary:", "Be brief.", True, "end")
+    assert chat_messages(prompt, "text") == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Summarize:\ntext\nSummary:"},
+    ]
+    assert plain_prompt(prompt, "text") == "Be brief.\n\nSummarize:\ntext\nSummary:"
+    assert plain_prompt(Prompt("{document}!", None, False, "end"), "text") == "text!"

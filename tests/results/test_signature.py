@@ -83,3 +83,18 @@ def test_a_causal_lm_signature_names_its_prompt_and_a_seq2seq_one_does_not():
     assert eval_signature(EvalConfig(), other, VERSIONS) != eval_signature(EvalConfig(), causal, VERSIONS)
     assert "kind:" not in eval_signature(EvalConfig(), DESCRIBED, VERSIONS)
     assert "prompt" not in DESCRIBED.to_dict() and causal.to_dict()["prompt"]["truncation"] == "middle"
+
+
+def test_a_served_model_names_its_endpoints_host_and_api_and_the_servers_chat_template():
+    info = SummarizerInfo(
+        model="openai:meta-llama/Llama-3.1-8B-Instruct",
+        generation={"num_beams": 1, "max_new_tokens": 512},
+        kind="served",
+        prompt=PromptInfo("Summarize: {document}", "prompt", None, "server", "none"),
+        endpoint={"host": "gpu-node-3:8000", "api": "chat", "model_id": "meta-llama/Llama-3.1-8B-Instruct"},
+    )
+    signature = eval_signature(EvalConfig(), info, VERSIONS)
+    assert signature.startswith("model:openai:meta-llama/Llama-3.1-8B-Instruct|")
+    assert "|kind:served|" in signature and "|chat:server|trunc:none|" in signature
+    assert "|endpoint:gpu-node-3:8000|api:chat|" in signature
+    assert "endpoint" not in eval_signature(EvalConfig(), DESCRIBED, VERSIONS)

@@ -151,3 +151,11 @@ def test_a_failed_append_is_one_line_and_what_it_tore_is_dropped_on_resume(tmp_p
     resumed = PredictionLog(path, resume=True)
     resumed.close()
     assert resumed.dropped_partial_line and read_predictions(path) == [record(0)]
+
+
+def test_a_served_records_usage_and_refusal_round_trip_and_are_left_out_when_absent():
+    served = PredictionRecord("d", "", "r", -1, True, usage={"prompt_tokens": 5, "completion_tokens": 0}, too_long=True)
+    line = served.to_dict()
+    assert line["usage"] == {"prompt_tokens": 5, "completion_tokens": 0} and line["too_long"] is True
+    assert PredictionRecord.from_line(json.dumps(line)) == served
+    assert not {"usage", "too_long"} & set(record(1).to_dict())

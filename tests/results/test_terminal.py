@@ -143,3 +143,20 @@ def test_a_comparison_shows_signed_differences_and_the_shared_documents(shown):
         "8 shared documents (only in A: 1, only in B: 0); 300 resamples, seed 0",
         "signature: sig",
     ]
+
+
+def test_a_served_run_shows_its_token_usage_refusals_and_estimated_cost(shown):
+    usage = {"prompt_tokens": 12345, "completion_tokens": 678, "too_long": 2, "estimated_cost": 0.04567}
+    render_metrics({**METRICS, "rouge": {}, "usage": usage})
+    assert "usage: 12,345 prompt + 678 completion tokens, 2 refused as too long, estimated cost 0.0457" in (
+        shown.getvalue().splitlines()
+    )
+
+
+def test_progress_counts_documents_and_tokens_per_second():
+    progress = terminal.RichProgress(10, shown=False)
+    progress._start -= 2.0  # two seconds ago, to a few microseconds
+    progress.advance(3, 1000, 50)
+    task = progress._bar.tasks[0]
+    assert task.completed == 3
+    assert task.fields["rates"] == "1.50 docs/s  in 500 tok/s  out 25.0 tok/s"

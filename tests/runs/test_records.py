@@ -50,3 +50,21 @@ def test_the_raw_output_is_written_only_where_it_differs_from_the_prediction(tmp
     stored = read_predictions(tmp_path / "p.jsonl")
     assert [r.raw_prediction for r in stored] == ["<think>plan</think> a summary.", None]
     assert [r.prediction for r in stored] == ["a summary.", "plain."]
+
+
+def test_a_served_record_takes_the_servers_prompt_count_when_nothing_was_tokenized_here(tmp_path):
+    log = PredictionLog(tmp_path / "p.jsonl")
+    served = Item(Document(0, "s", "alpha beta.", "alpha."), [], 0)
+    answered = Output("alpha", 1, True, usage={"prompt_tokens": 42, "completion_tokens": 1})
+    refused = Output("", 0, too_long=True)
+    with BackgroundRecords(log, "newline", PhaseTimes()) as records:
+        records.submit([(served, answered), (served, refused), *finished(1)])
+    log.close()
+    first, second, local = read_predictions(tmp_path / "p.jsonl")
+    assert (first.input_tokens, first.usage, first.truncated) == (
+        42,
+        {"prompt_tokens": 42, "completion_tokens": 1},
+        False,
+    )
+    assert (second.input_tokens, second.too_long, second.truncated) == (-1, True, True)
+    assert (local.input_tokens, local.usage, local.too_long) == (3, None, False)

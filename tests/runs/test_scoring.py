@@ -100,3 +100,14 @@ def test_score_errors(tmp_path, files, message):
     )
     result = runner.invoke(app, ["score", *args])
     assert result.exit_code == 2 and message in result.stderr
+
+
+def test_a_served_models_usage_is_summed_and_its_refusals_counted():
+    records = [
+        PredictionRecord("a", "x y", "x y", 30, False, usage={"prompt_tokens": 30, "completion_tokens": 2}),
+        PredictionRecord("b", "x", "x", 20, False, usage={"prompt_tokens": 20, "completion_tokens": 1}),
+        PredictionRecord("c", "", "x", -1, True, too_long=True),
+    ]
+    usage = score_records(records, ScoreSettings(bootstrap_samples=10)).to_dict()["usage"]
+    assert usage == {"records": 2, "prompt_tokens": 50, "completion_tokens": 3, "too_long": 1}
+    assert "usage" not in score_records(records[:0], ScoreSettings(bootstrap_samples=10)).to_dict()

@@ -24,6 +24,7 @@ def test_unknown_builtin_name():
         ("shape:base-local", "benchmark shape"),
         ("google/long-t5-tglobal-base", "checkpoint"),
         ("./runs/my-checkpoint", "checkpoint"),
+        ("openai:meta-llama/Llama-3.1-70B-Instruct", "served model"),
     ],
 )
 def test_every_model_string_has_one_kind(name, kind):

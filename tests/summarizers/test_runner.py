@@ -130,3 +130,23 @@ def test_out_of_memory_splits_batches_and_loses_or_repeats_nothing(dataset, padd
 def test_a_single_document_that_does_not_fit_is_a_clear_error(dataset):
     with pytest.raises(LongsumError, match="out of device memory on a single document"):
         evaluate(config_for(dataset), summarizer=OutOfMemoryAbove(fits=0))
+
+
+class Streamer(EchoSummarizer):
+    """Hands summaries back one at a time, in reverse order, as a served model's answers may arrive."""
+
+    def stream(self, items):
+        for it in reversed(items):
+            usage = {"prompt_tokens": 100 + it.doc.index, "completion_tokens": 1} if not it.input_ids else None
+            yield it, Output(text=it.doc.text[:2], tokens=1, usage=usage)
+
+
+def test_a_streaming_summarizer_yields_each_summary_alone_as_it_finishes_and_counts_the_servers_tokens():
+    progress, stats = Recorder(), RunnerStats()
+    untokenized = Item(Document(7, "d7", "seven words", None), [], 0)
+    runner = BatchRunner(Streamer(), Limits(tokens=10, documents=8), None, progress, stats)
+    finished = list(runner.run_window([item(0, 3), untokenized, item(1, 5)]))
+    assert [[i.doc.id for i, _ in batch] for batch in finished] == [["d1"], ["d7"], ["d0"]]
+    assert progress.calls == [(1, 5, 1), (1, 107, 1), (1, 3, 1)]
+    assert (stats.processed_tokens, stats.generated_tokens) == (115, 3)
+    assert stats.decode_seconds > 0
