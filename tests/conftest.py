@@ -74,6 +74,16 @@ def pubmed_sample() -> Path:
     return PUBMED_SAMPLE
 
 
+def _native_bf16() -> bool:
+    from longsum.engine.loading import cpu_has_native_bf16
+
+    return cpu_has_native_bf16()
+
+
+#: Marks a test that runs a model in bf16 on the CPU: it needs a CPU that computes bf16 natively.
+NATIVE_BF16 = pytest.mark.skipif(not _native_bf16(), reason="this CPU has no native bf16 (AVX512-BF16 or AMX flags)")
+
+
 #: Flags that make the built-in random LongT5 quick enough for end-to-end runs through the CLI.
 FAST = ["--model", "builtin:tglobal", "--max-length", "12", "--max-input-tokens", "256"]
 

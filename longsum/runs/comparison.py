@@ -13,6 +13,7 @@ from longsum.errors import LongsumError
 from longsum.metrics.rouge import ROUGE_TYPES
 from longsum.metrics.significance import PairedComparison, compare_scores
 from longsum.results.signature import score_signature
+from longsum.results.storage import PredictionRecord
 from longsum.runs.scoring import ScoredRecords, iter_pairs, score_records
 
 
@@ -68,19 +69,25 @@ def compare_runs(a: ScoredRecords, b: ScoredRecords, scoring: ScoreSettings) -> 
     )
 
 
+def changed_predictions(a: list[PredictionRecord], b: list[PredictionRecord]) -> int:
+    """How many documents of both runs have a different prediction in B than in A."""
+    predictions = {record.id: record.prediction for record in a}
+    return sum(record.id in predictions and predictions[record.id] != record.prediction for record in b)
+
+
 def compare_files(run_a: Path, run_b: Path, scoring: ScoreSettings) -> dict[str, Any]:
     """Compare two stored runs document by document; the comparison as plain data with its signature.
 
     Raises:
         LongsumError: a run is missing, malformed, or the runs share no scored document.
     """
-    a = score_records(iter_pairs(run_a), scoring)
-    b = score_records(iter_pairs(run_b), scoring)
-    comparison = compare_runs(a, b, scoring)
+    records_a, records_b = list(iter_pairs(run_a)), list(iter_pairs(run_b))
+    comparison = compare_runs(score_records(records_a, scoring), score_records(records_b, scoring), scoring)
     return {
         "a": str(run_a),
         "b": str(run_b),
         **comparison.to_dict(),
+        "changed_predictions": changed_predictions(records_a, records_b),
         "signature": score_signature(
             f"{run_a}~{run_b}", comparison.shared, scoring, {"tests": "paired-bootstrap+approx-randomization"}
         ),
