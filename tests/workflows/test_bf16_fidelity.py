@@ -2,24 +2,13 @@
 checkpoint loaded with ``dtype=torch.bfloat16``) with every fast path kept by the load-time self-check, for LongT5
 (both attention types, and the trained demonstration model) and each other family."""
 
-from dataclasses import replace
+import json
 
 import pytest
-from conftest import NATIVE_BF16
+from conftest import NATIVE_BF16, staggered_texts
 from recipes import recipe_predictions
-from test_recipe_fidelity import (
-    DEMO_GENERATION,
-    DEMO_INPUT,
-    DEMO_LENGTH,
-    FAMILY_INPUT,
-    MAX_INPUT,
-    MAX_LENGTH,
-    demo_config,
-    eval_config,
-    staggered,  # noqa: F401  (a fixture this module's tests use)
-)
 
-from longsum.config import DataSettings, EvalConfig
+from longsum.config import BatchSettings, DataSettings, EvalConfig, GenerationSettings, ModelSettings, ScoreSettings
 from longsum.engine.families import FAMILIES
 from longsum.runs.evaluation import evaluate_in_memory
 from longsum.sources.documents import iter_documents
@@ -27,13 +16,33 @@ from longsum.summarizers.builtin import builtin_checkpoint
 
 pytestmark = NATIVE_BF16
 
+#: The fp32 fidelity tests' settings (tests/workflows/test_recipe_fidelity.py), run in bf16.
+MAX_INPUT, MAX_LENGTH, FAMILY_INPUT = 2048, 24, 1024
+DEMO_GENERATION = {"length_penalty": 0.6, "no_repeat_ngram_size": 4}
+DEMO_INPUT, DEMO_LENGTH = 1024, 112
 
-def in_bf16(config: EvalConfig) -> EvalConfig:
-    return replace(config, model=replace(config.model, dtype="bf16"))
+
+def bf16_config(model_dir, dataset, max_input, max_length, generation=None, **batching):
+    return EvalConfig(
+        model=ModelSettings(model=str(model_dir), dtype="bf16"),
+        data=DataSettings(dataset=str(dataset)),
+        generation=GenerationSettings(max_length=max_length, num_beams=2, **(generation or {})),
+        batching=BatchSettings(max_input_tokens=max_input, **batching),
+        scoring=ScoreSettings(bootstrap_samples=10),
+    )
 
 
 def texts_of(dataset) -> list[str]:
     return [d.text for d in iter_documents(DataSettings(dataset=str(dataset)))]
+
+
+@pytest.fixture(scope="module")
+def staggered(tmp_path_factory):
+    """Inputs of 1 to 13 sentences, whose summaries finish at different steps."""
+    path = tmp_path_factory.mktemp("bf16-staggered") / "docs.jsonl"
+    rows = [{"id": f"d{i}", "article": text, "abstract": "a summary."} for i, text in enumerate(staggered_texts())]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
 
 
 def test_longt5_in_bf16_gives_the_docs_recipe_in_bf16_token_for_token(tiny_model, examples):
@@ -42,9 +51,9 @@ def test_longt5_in_bf16_gives_the_docs_recipe_in_bf16_token_for_token(tiny_model
     assert len(set(expected)) > 4, "outputs must vary with the input for this test to mean anything"
     in_fp32 = recipe_predictions(tiny_model, texts, max_input=MAX_INPUT, max_length=MAX_LENGTH)
     assert expected != in_fp32, "bf16 must change some summary, or this test does not tell the dtypes apart"
-    dynamic, dynamic_predictions = evaluate_in_memory(in_bf16(eval_config(tiny_model, examples)))
+    dynamic, dynamic_predictions = evaluate_in_memory(bf16_config(tiny_model, examples, MAX_INPUT, MAX_LENGTH))
     _, recipe_mode_predictions = evaluate_in_memory(
-        in_bf16(eval_config(tiny_model, examples, padding="max-length", batch_size=2))
+        bf16_config(tiny_model, examples, MAX_INPUT, MAX_LENGTH, padding="max-length", batch_size=2)
     )
     assert [p.prediction for p in dynamic_predictions] == expected
     assert [p.prediction for p in recipe_mode_predictions] == expected
@@ -53,7 +62,7 @@ def test_longt5_in_bf16_gives_the_docs_recipe_in_bf16_token_for_token(tiny_model
     assert len(dynamic.fast_paths) == 2 and "beam-shared-cross-attention" in dynamic.fast_paths
 
 
-def test_trained_model_in_bf16_gives_the_docs_recipe_in_bf16(staggered):  # noqa: F811
+def test_trained_model_in_bf16_gives_the_docs_recipe_in_bf16(staggered):
     demo = builtin_checkpoint("builtin")
     texts = texts_of(staggered)
     expected = recipe_predictions(
@@ -61,7 +70,8 @@ def test_trained_model_in_bf16_gives_the_docs_recipe_in_bf16(staggered):  # noqa
     )
     assert len(set(expected)) == len(texts), "summaries must differ across documents"
     for batching in ({}, {"batch_size": 1}):
-        result, predictions = evaluate_in_memory(in_bf16(demo_config(demo, staggered, 2, **batching)))
+        config = bf16_config(demo, staggered, DEMO_INPUT, DEMO_LENGTH, DEMO_GENERATION, **batching)
+        result, predictions = evaluate_in_memory(config)
         assert [p.prediction for p in predictions] == expected
         assert result.summarizer.dtype == "bf16" and not result.warnings
 
@@ -85,7 +95,7 @@ def test_each_family_in_bf16_keeps_its_fast_paths_and_gives_the_bf16_model_card_
         )
 
     def run(**batching):
-        return evaluate_in_memory(in_bf16(eval_config(model_dir, examples, max_input=FAMILY_INPUT, **batching)))
+        return evaluate_in_memory(bf16_config(model_dir, examples, FAMILY_INPUT, MAX_LENGTH, **batching))
 
     alone = model_card("longest", 1)
     assert len(set(alone)) > 4, "outputs must vary with the input for this test to mean anything"
