@@ -171,6 +171,16 @@ def staggered_texts(count: int = 6) -> list[str]:
     return [" ".join(split_punkt(d.text)[: 1 + k]) for d, k in zip(docs, (1, 2, 3, 5, 8, 13), strict=False)]
 
 
+def staggered_dataset(folder: Path) -> Path:
+    """``staggered_texts()`` as a JSON Lines dataset in ``folder``, each with a placeholder reference."""
+    import json
+
+    path = folder / "docs.jsonl"
+    rows = [{"id": f"d{i}", "article": text, "abstract": "a summary."} for i, text in enumerate(staggered_texts())]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
 #: New tokens the causal fidelity tests generate.
 CAUSAL_NEW_TOKENS = 16
 

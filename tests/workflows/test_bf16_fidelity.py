@@ -2,10 +2,8 @@
 checkpoint loaded with ``dtype=torch.bfloat16``) with every fast path kept by the load-time self-check, for LongT5
 (both attention types, and the trained demonstration model) and each other family."""
 
-import json
-
 import pytest
-from conftest import NATIVE_BF16, staggered_texts
+from conftest import NATIVE_BF16, staggered_dataset
 from recipes import recipe_predictions
 
 from longsum.config import BatchSettings, DataSettings, EvalConfig, GenerationSettings, ModelSettings, ScoreSettings
@@ -39,10 +37,7 @@ def texts_of(dataset) -> list[str]:
 @pytest.fixture(scope="module")
 def staggered(tmp_path_factory):
     """Inputs of 1 to 13 sentences, whose summaries finish at different steps."""
-    path = tmp_path_factory.mktemp("bf16-staggered") / "docs.jsonl"
-    rows = [{"id": f"d{i}", "article": text, "abstract": "a summary."} for i, text in enumerate(staggered_texts())]
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
+    return staggered_dataset(tmp_path_factory.mktemp("bf16-staggered"))
 
 
 def test_longt5_in_bf16_gives_the_docs_recipe_in_bf16_token_for_token(tiny_model, examples):
