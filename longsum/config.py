@@ -46,7 +46,7 @@ class ModelSettings:
         model: a hub id, a local checkpoint directory, or a ``builtin:`` name.
         revision: hub branch, tag or commit; ``None`` for the default branch.
         dtype: ``auto`` (bf16 on CUDA where supported, else fp16 on CUDA, fp32 on CPU),
-            ``bf16``, ``fp16`` or ``fp32``.
+            ``bf16`` (CUDA, or a CPU with native bf16), ``fp16`` (CUDA) or ``fp32``.
         device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
         trust_remote_code: run the modeling code a hub checkpoint ships (e.g. LSG); off unless asked for.
     """

@@ -74,6 +74,16 @@ def pubmed_sample() -> Path:
     return PUBMED_SAMPLE
 
 
+def _native_bf16() -> bool:
+    from longsum.engine.loading import cpu_has_native_bf16
+
+    return cpu_has_native_bf16()
+
+
+#: Marks a test that runs a model in bf16 on the CPU: it needs a CPU that computes bf16 natively.
+NATIVE_BF16 = pytest.mark.skipif(not _native_bf16(), reason="this CPU has no native bf16 (AVX512-BF16 or AMX flags)")
+
+
 #: Flags that make the built-in random LongT5 quick enough for end-to-end runs through the CLI.
 FAST = ["--model", "builtin:tglobal", "--max-length", "12", "--max-input-tokens", "256"]
 
@@ -159,6 +169,16 @@ def staggered_texts(count: int = 6) -> list[str]:
 
     docs = list(iter_documents(DataSettings(dataset=str(EXAMPLES), limit=count)))
     return [" ".join(split_punkt(d.text)[: 1 + k]) for d, k in zip(docs, (1, 2, 3, 5, 8, 13), strict=False)]
+
+
+def staggered_dataset(folder: Path) -> Path:
+    """``staggered_texts()`` as a JSON Lines dataset in ``folder``, each with a placeholder reference."""
+    import json
+
+    path = folder / "docs.jsonl"
+    rows = [{"id": f"d{i}", "article": text, "abstract": "a summary."} for i, text in enumerate(staggered_texts())]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
 
 
 #: New tokens the causal fidelity tests generate.

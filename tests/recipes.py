@@ -16,11 +16,12 @@ def recipe_predictions(
     padding: str = "max_length",
     num_beams: int = 2,
     batch_size: int = 2,
+    dtype: str = "float32",
     **generation: Any,
 ) -> list[str]:
     """The docs recipe and the model cards' evaluation loop: ``batch_size`` documents at a time, padded as
     ``padding`` says and truncated to ``max_input`` tokens, beam search with ``num_beams`` up to ``max_length``
-    (``generation`` is passed to ``generate`` too); LED with global attention on its first token, as its model
+    (``generation`` is passed to ``generate`` too), with the model loaded in ``dtype`` (a ``torch`` dtype name); LED with global attention on its first token, as its model
     cards set it.
 
     The transformers docs recipe for LongT5 is the default (``padding="max_length"``, two documents a batch); a
@@ -30,7 +31,7 @@ def recipe_predictions(
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSeq2SeqLM.from_pretrained(model_dir).eval()
+    model = AutoModelForSeq2SeqLM.from_pretrained(model_dir, dtype=getattr(torch, dtype)).eval()
     predictions = []
     for start in range(0, len(texts), batch_size):
         inputs = tokenizer(

@@ -49,7 +49,7 @@ DtypeOpt = Annotated[
     typer.Option(
         "--dtype",
         help="Compute dtype; auto: bf16 on CUDA where the GPU supports it, else fp16 on CUDA, fp32 on the CPU "
-        "(half precision needs CUDA).",
+        "(bf16 also runs on a CPU with AVX512-BF16 or AMX; fp16 needs CUDA).",
         rich_help_panel=MODEL,
     ),
 ]

@@ -31,24 +31,55 @@ def resolve_device(requested: str, cuda_available: bool, cuda_count: int = 1) ->
     return requested
 
 
+#: The ``/proc/cpuinfo`` flags of an x86 CPU that computes bf16 products natively (AVX512-BF16 on Cooper Lake and
+#: EPYC Genoa on; AMX on Sapphire Rapids on). Without them oneDNN emulates bf16, slower than fp32.
+NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+CPU_BF16_REFUSED = (
+    "--dtype bf16 needs a CUDA device or a CPU with native bf16 (AVX512-BF16 or AMX); use fp32 (or auto) here"
+)
+
+
+def cpu_has_native_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether this CPU computes bf16 natively: its flags (``cpuinfo``, by default read from ``/proc/cpuinfo``) name
+    AVX512-BF16 or AMX-BF16, and torch's oneDNN runs bf16 here.
+
+    torch has no public query for these flags (``get_cpu_capability()`` says ``AVX512`` for CPUs with and
+    without them), hence the flags; a machine without ``/proc/cpuinfo`` counts as without.
+    """
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+    flags = {flag for line in cpuinfo.splitlines() if line.startswith("flags") for flag in line.split()}
+    if not flags.intersection(NATIVE_BF16_FLAGS):
+        return False
+    import torch
+
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def choose_dtype(requested: str, device: str, bf16_supported: bool) -> str:
     """The compute dtype name (``bf16``, ``fp16`` or ``fp32``) for ``requested`` on ``device``.
 
-    ``auto`` means bf16 on CUDA where the device supports it, fp16 on other CUDA devices,
-    fp32 on the CPU. Half precision is refused on the CPU, where it is slow and untested.
+    ``auto`` means bf16 on CUDA where the device supports it, fp16 on other CUDA devices, fp32 on the CPU: there
+    bf16 is opt-in, since it changes summaries and CPU runs would otherwise score by the CPU's flags. bf16 runs on
+    a CPU that computes it natively (``bf16_supported``); fp16 is refused on the CPU, where it is emulated and slow.
 
     Raises:
-        LongsumError: a half-precision dtype is asked for on the CPU, or bf16 on a device without it.
+        LongsumError: fp16 is asked for on the CPU, or bf16 on a device without it.
     """
     on_cuda = device.startswith("cuda")
     if requested == "auto":
         if not on_cuda:
             return "fp32"
         return "bf16" if bf16_supported else "fp16"
-    if requested in ("bf16", "fp16") and not on_cuda:
-        raise LongsumError(f"--dtype {requested} needs a CUDA device; use fp32 (or auto) on the CPU")
+    if requested == "fp16" and not on_cuda:
+        raise LongsumError("--dtype fp16 needs a CUDA device; use fp32 (or auto) on the CPU, or bf16 where it has it")
     if requested == "bf16" and not bf16_supported:
-        raise LongsumError("--dtype bf16: this GPU does not support bfloat16; use fp16 or fp32")
+        raise LongsumError(
+            CPU_BF16_REFUSED if not on_cuda else "--dtype bf16: this GPU does not support bfloat16; use fp16 or fp32"
+        )
     return requested
 
 
@@ -185,7 +216,7 @@ def load_model(settings: ModelSettings, checkpoint: Checkpoint | None = None) ->
     from longsum.sources.hub import hub_reachable
 
     device = resolve_device(settings.device, torch.cuda.is_available(), torch.cuda.device_count())
-    bf16 = device.startswith("cuda") and torch.cuda.is_bf16_supported()
+    bf16 = torch.cuda.is_bf16_supported() if device.startswith("cuda") else cpu_has_native_bf16()
     dtype = choose_dtype(settings.dtype, device, bf16)
     checkpoint = checkpoint or checkpoint_location(settings.model)
     location, local = checkpoint.location, checkpoint.local

@@ -300,7 +300,8 @@ def render_comparison(comparison: dict[str, Any], as_json: bool = False) -> None
     stdout.print(table)
     stdout.print(
         f"{comparison['shared_documents']} shared documents (only in A: {comparison['only_a']}, only in B: "
-        f"{comparison['only_b']}); {comparison['samples']} resamples, seed {comparison['seed']}",
+        f"{comparison['only_b']}); {comparison['changed_predictions']} summarized differently in B; "
+        f"{comparison['samples']} resamples, seed {comparison['seed']}",
         markup=False,
         highlight=False,
     )

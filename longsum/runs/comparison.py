@@ -13,7 +13,8 @@ from longsum.errors import LongsumError
 from longsum.metrics.rouge import ROUGE_TYPES
 from longsum.metrics.significance import PairedComparison, compare_scores
 from longsum.results.signature import score_signature
-from longsum.runs.scoring import ScoredRecords, faithful_model, score_stored
+from longsum.results.storage import PredictionRecord
+from longsum.runs.scoring import ScoredRecords, faithful_model, iter_pairs, score_stored
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,12 @@ def compare_runs(a: ScoredRecords, b: ScoredRecords, scoring: ScoreSettings) -> 
     )
 
 
+def changed_predictions(a: list[PredictionRecord], b: list[PredictionRecord]) -> int:
+    """How many documents of both runs have a different prediction in B than in A."""
+    predictions = {record.id: record.prediction for record in a}
+    return sum(record.id in predictions and predictions[record.id] != record.prediction for record in b)
+
+
 def compare_files(run_a: Path, run_b: Path, scoring: ScoreSettings, dataset: str | None = None) -> dict[str, Any]:
     """Compare two stored runs document by document; the comparison as plain data with its signature.
 
@@ -96,6 +103,7 @@ def compare_files(run_a: Path, run_b: Path, scoring: ScoreSettings, dataset: str
         "a": str(run_a),
         "b": str(run_b),
         **comparison.to_dict(),
+        "changed_predictions": changed_predictions(list(iter_pairs(run_a)), list(iter_pairs(run_b))),
         "signature": score_signature(
             f"{run_a}~{run_b}",
             comparison.shared,

@@ -2,6 +2,7 @@
 counts), and the run's batches turned into fractions of them."""
 
 import pytest
+from conftest import NATIVE_BF16
 from fakes import EchoSummarizer
 
 from longsum.benchmarks.ceilings import Ceilings
@@ -42,6 +43,19 @@ def test_the_builtin_longt5_is_measured_with_its_dims_and_beams():
     )
     assert fractions["encoder_seconds"] == 0.5 and fractions["encoder_flops"] > 0
     assert fractions["encoder_flops_per_second"] == pytest.approx(fractions["encoder_flops"] / 0.5)
+
+
+@NATIVE_BF16
+def test_a_bf16_model_is_measured_at_the_bf16_matmul_rate_with_2_byte_weights():
+    config = EvalConfig(
+        model=ModelSettings(model="builtin:tglobal", dtype="bf16"),
+        generation=GenerationSettings(max_length=8),
+        batching=BatchSettings(max_input_tokens=256),
+    )
+    summarizer = load_summarizer(config)
+    ceilings = Ceilings.measure(summarizer)
+    assert ceilings is not None
+    assert ceilings.dims == Dims.of(summarizer.loaded.model.config, 2) and ceilings.machine["dtype"] == "bfloat16"
 
 
 def test_a_decoder_only_model_is_measured_with_its_own_counts():

@@ -5,6 +5,7 @@ import json
 import typing
 
 import pytest
+from conftest import NATIVE_BF16
 from fakes import write_baseline
 from typer.testing import CliRunner
 
@@ -166,3 +167,19 @@ def test_bench_times_a_decoder_only_model_against_its_one_prompt_recipe(tmp_path
         assert roofline["decoding_bytes"] > 0 and roofline["decoding_fraction_of_bandwidth"] > 0
     assert report["longsum"]["roofline"]["prefill_flops"] == report["recipe"]["roofline"]["prefill_flops"]
     assert "prefill % of peak FLOP/s" in result.output
+
+
+@NATIVE_BF16
+def test_bench_in_bf16_times_the_recipe_in_bf16_and_probes_the_bf16_rate(tmp_path, tiny_local, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["bench", "--model", str(tiny_local), "--documents", "2", "--max-input-tokens", "512"]
+    result = runner.invoke(
+        app, [*args, "--max-new-tokens", "8", "--dtype", "bf16", "--compare-recipe", "--json", "b.json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
+    # The recipe runs on the same bf16 model; the roofline counts 2-byte weights.
+    assert report["longsum"]["roofline"]["decoding_bytes"] > 0
+    assert report["model"]["dtype"] == "bf16" and report["config"]["model"]["dtype"] == "bf16"
+    assert report["machine"]["dtype"] == "bfloat16" and "dtype:bf16" in report["signature"]
+    assert report["identical_predictions"] is True and report["recipe"]["seconds"] > 0

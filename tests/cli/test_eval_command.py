@@ -135,6 +135,18 @@ def test_user_errors_give_one_line_and_exit_2(examples, args, message):
     assert "Traceback" not in result.output
 
 
+def test_bf16_on_a_cpu_without_native_bf16_is_one_line(examples, monkeypatch):
+    from longsum.engine import loading
+
+    monkeypatch.setattr(loading, "cpu_has_native_bf16", lambda: False)
+    result = invoke("eval", "--model", "builtin:tglobal", "--dataset", str(examples), "--dtype", "bf16", *FAST)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.strip() == (
+        "error: --dtype bf16 needs a CUDA device or a CPU with native bf16 (AVX512-BF16 or AMX); use fp32 (or auto) "
+        "here"
+    )
+
+
 @pytest.fixture
 def hub_splits(monkeypatch):
     """The split every hub read asks for; the records come from here, never from the network."""

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from conftest import NATIVE_BF16
 
 from longsum.config import (
     BatchSettings,
@@ -12,7 +13,7 @@ from longsum.config import (
 from longsum.engine.batching import Batch, Item
 from longsum.engine.families import FAMILIES
 from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
-from longsum.engine.loading import load_model
+from longsum.engine.loading import load_model, torch_dtype
 from longsum.sources.documents import Document, iter_documents
 from longsum.summarizers.seq2seq import load_seq2seq
 
@@ -51,11 +52,10 @@ def test_beam_search_with_one_cross_row_per_input_gives_identical_outputs(tiny_m
     assert len({tuple(r) for r in stock.tolist()}) == len(rows)
 
 
-@pytest.mark.parametrize("half", [False, True], ids=["fp32", "fp16"])
-def test_all_fast_paths_together_give_identical_outputs(tiny_model, examples, half, monkeypatch):
+@pytest.mark.parametrize("dtype", ["fp32", "fp16", pytest.param("bf16", marks=NATIVE_BF16)])
+def test_all_fast_paths_together_give_identical_outputs(tiny_model, examples, dtype, monkeypatch):
     loaded = load_model(ModelSettings(model=str(tiny_model)))
-    if half:
-        loaded.model.half()
+    loaded.model.to(torch_dtype(dtype))
     _, rows = encoded(loaded, examples, count=3, limit=600)
     batch = Batch(tuple(Item(Document(i, str(i), "x", None), r, len(r)) for i, r in enumerate(rows)))
     summarizer = load_seq2seq(loaded, GenerationSettings(max_length=16), BatchSettings())

@@ -8,6 +8,7 @@ from longsum.engine.loading import (
     Checkpoint,
     checkpoint_location,
     choose_dtype,
+    cpu_has_native_bf16,
     load_model,
     resolve_device,
 )
@@ -24,6 +25,8 @@ from longsum.errors import LongsumError
         ("fp16", "cuda", True, "fp16"),
         ("bf16", "cuda", True, "bf16"),
         ("fp32", "cpu", False, "fp32"),
+        ("bf16", "cpu", True, "bf16"),  # a CPU with native bf16
+        ("auto", "cpu", True, "fp32"),  # opt-in there: bf16 changes summaries
     ],
 )
 def test_dtype_choice(requested, device, bf16, expected):
@@ -34,13 +37,27 @@ def test_dtype_choice(requested, device, bf16, expected):
     "requested, device, bf16, message",
     [
         ("fp16", "cpu", False, "needs a CUDA device"),
-        ("bf16", "cpu", True, "needs a CUDA device"),
+        ("fp16", "cpu", True, "needs a CUDA device"),
+        ("bf16", "cpu", False, r"needs a CUDA device or a CPU with native bf16 \(AVX512-BF16 or AMX\)"),
         ("bf16", "cuda", False, "does not support bfloat16"),
     ],
 )
 def test_dtype_refusals(requested, device, bf16, message):
     with pytest.raises(LongsumError, match=message):
         choose_dtype(requested, device, bf16)
+
+
+FLAGS = "processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f {extra}\nbugs\t\t: spectre_v1\n"
+
+
+@pytest.mark.parametrize(
+    "extra, native",
+    [("avx512_bf16", True), ("amx_bf16 amx_tile", True), ("avx512_vnni", False), ("", False)],
+)
+def test_native_bf16_is_read_from_the_cpu_flags(extra, native):
+    assert cpu_has_native_bf16(FLAGS.format(extra=extra)) is native
+    # A flag's name elsewhere (here a bug list) does not count.
+    assert not cpu_has_native_bf16(FLAGS.format(extra="") + "bugs\t\t: avx512_bf16\n")
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ from longsum.cli import app
 from longsum.config import ScoreSettings
 from longsum.errors import LongsumError
 from longsum.metrics.rouge import ROUGE_TYPES, Score
-from longsum.runs.comparison import compare_files, compare_runs
+from longsum.results.storage import PredictionRecord
+from longsum.runs.comparison import changed_predictions, compare_files, compare_runs
 from longsum.runs.scoring import RecordCounts, ScoredRecords
 
 runner = CliRunner()
@@ -52,8 +53,19 @@ def test_compare_two_runs(two_runs):
         assert 0 < c["p_bootstrap"] <= 1 and 0 < c["p_randomization"] <= 1
     table = runner.invoke(app, ["compare", str(a), str(b), "--samples", "100"])
     assert "rougeLsum" in table.stdout and "8 shared documents" in table.stdout
+    assert f"{comparison['changed_predictions']} summarized differently in B" in table.stdout
 
 
 def test_compare_a_run_with_itself_finds_nothing(two_runs):
     comparison = compare_files(two_runs[0], two_runs[0], ScoreSettings(bootstrap_samples=100))
     assert all(c["delta"] == 0 and c["p_randomization"] == 1.0 for c in comparison["metrics"].values())
+    assert comparison["changed_predictions"] == 0
+
+
+def test_changed_predictions_counts_the_documents_of_both_runs_summarized_differently():
+    def records(**prediction_by_id):
+        return [PredictionRecord(i, p, "ref", 10, False) for i, p in prediction_by_id.items()]
+
+    a = records(d1="same", d2="one way", d3="gone", only_a="x")
+    b = records(d2="another way", d1="same", d3="", only_b="y")
+    assert changed_predictions(a, b) == 2

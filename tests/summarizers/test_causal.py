@@ -3,9 +3,10 @@ Llama 3, Qwen2 and Mistral checkpoints with chat templates; prompts, truncation,
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
-from conftest import CAUSAL_NEW_TOKENS, EXAMPLES, staggered_texts
+from conftest import CAUSAL_NEW_TOKENS, EXAMPLES, NATIVE_BF16, staggered_dataset, staggered_texts
 
 from longsum.config import (
     BatchSettings,
@@ -40,13 +41,14 @@ def _one_thread():
     torch.set_num_threads(threads)
 
 
-def recipe(model_dir, texts, max_new_tokens, num_beams, template=DEFAULT_PROMPT.template, **generate):
-    """The plain recipe: the chat template applied to each prompt, each generated alone and unpadded."""
+def recipe(model_dir, texts, max_new_tokens, num_beams, template=DEFAULT_PROMPT.template, dtype="float32", **generate):
+    """The plain recipe: the chat template applied to each prompt, each generated alone and unpadded, with the model
+    loaded in ``dtype`` (a ``torch`` dtype name)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForCausalLM.from_pretrained(model_dir).eval()
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=getattr(torch, dtype)).eval()
     extra = {"tokenizer": tokenizer} if "stop_strings" in generate else {}
     predictions = []
     for text in texts:
@@ -67,10 +69,7 @@ def recipe(model_dir, texts, max_new_tokens, num_beams, template=DEFAULT_PROMPT.
 
 @pytest.fixture(scope="module")
 def staggered(tmp_path_factory):
-    path = tmp_path_factory.mktemp("causal-staggered") / "docs.jsonl"
-    rows = [{"id": f"d{i}", "article": text, "abstract": "a summary."} for i, text in enumerate(staggered_texts())]
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
+    return staggered_dataset(tmp_path_factory.mktemp("causal-staggered"))
 
 
 def causal_config(model, dataset, num_beams=1, prompting=None, new_tokens=NEW_TOKENS, **batching):
@@ -99,6 +98,18 @@ def test_predictions_equal_the_plain_recipe_in_batches_whose_prompts_end_at_diff
     assert len(set(ended)) >= 2, "summaries end at different steps"
     assert any(not r.ended_with_eos and r.generated_tokens == NEW_TOKENS for r in records), "and some at the limit"
     assert result.stats.runner.generated_tokens == sum(r.generated_tokens for r in records)
+
+
+@NATIVE_BF16
+@pytest.mark.parametrize("num_beams", [1, 2])
+def test_in_bf16_predictions_equal_the_plain_recipe_in_bf16(tiny_causal, staggered, num_beams):
+    family, model = tiny_causal
+    expected = recipe(model, staggered_texts(), NEW_TOKENS, num_beams, dtype="bfloat16")
+    assert len(set(expected)) == len(expected), "summaries must differ across documents for this test to mean anything"
+    config = causal_config(model, staggered, num_beams, batch_size=2)
+    result, records = evaluate_in_memory(replace(config, model=replace(config.model, dtype="bf16")))
+    assert [r.prediction for r in records] == expected
+    assert result.summarizer.dtype == "bf16" and result.summarizer.family == family
 
 
 def test_llama3_ends_at_eot_which_its_tokenizer_eos_alone_would_run_past(tiny_causal, staggered):
