@@ -2,33 +2,48 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
 #: Matmul side: 2048 reaches a CPU's sustained FLOP/s; smaller sizes measure call overhead and cache.
 MATMUL_SIDE = 2048
-#: Bytes copied: far past every cache level, so the copy runs at main-memory speed.
-COPY_BYTES = 256 << 20
+#: Bytes of keys the bandwidth probe reads: far past every cache level, so it runs at main-memory speed.
+KEY_BYTES = 256 << 20
+#: Keys per head and width of a head in the bandwidth probe: the shape of decoding's cross-attention at 16k inputs.
+KEY_LENGTH, HEAD_DIM = 16384, 64
+#: Timed reads of the keys; their median is the bandwidth, so one disturbed read moves it little.
+BANDWIDTH_REPEATS = 9
 
 
-def _best_seconds(run: Callable[[], Any], repeats: int, sync: Callable[[], None]) -> float:
-    """The fastest of ``repeats`` timed calls after a warm-up call: the least disturbed by other processes."""
+def _seconds(
+    run: Callable[[], Any], repeats: int, sync: Callable[[], None], pick: Callable[[list[float]], float]
+) -> float:
+    """``pick`` (the fastest, least disturbed by other processes; or the median) of ``repeats`` timed calls after a
+    warm-up call."""
     run()
     sync()
-    best = float("inf")
+    seconds = []
     for _ in range(repeats):
         start = time.perf_counter()
         run()
         sync()
-        best = min(best, time.perf_counter() - start)
-    return best
+        seconds.append(time.perf_counter() - start)
+    return pick(seconds)
 
 
 def probe_machine(
-    device: str, dtype: Any, repeats: int = 5, side: int = MATMUL_SIDE, copy_bytes: int = COPY_BYTES
+    device: str,
+    dtype: Any,
+    repeats: int = 5,
+    side: int = MATMUL_SIDE,
+    key_bytes: int = KEY_BYTES,
+    bandwidth_repeats: int = BANDWIDTH_REPEATS,
 ) -> dict[str, Any]:
-    """Dense matmul FLOP/s in ``dtype`` and copy bandwidth (bytes read plus written per second) on ``device``."""
+    """Dense matmul FLOP/s in ``dtype`` on ``device`` (the best of ``repeats``), and the bandwidth decoding's
+    kernel reads memory at: a batched matrix-vector product ``q @ K^T`` of one query per head over ``key_bytes`` of
+    keys in ``dtype``, keys read per second (the median of ``bandwidth_repeats``)."""
     import torch
 
     def sync() -> None:
@@ -40,22 +55,29 @@ def probe_machine(
         a = torch.randn(side, side, dtype=dtype, device=device)
         b = torch.randn(side, side, dtype=dtype, device=device)
         out = torch.empty_like(a)
-        return _best_seconds(lambda: torch.matmul(a, b, out=out), repeats, sync)
+        return _seconds(lambda: torch.matmul(a, b, out=out), repeats, sync, min)
 
-    def copy_seconds() -> float:
-        source = torch.empty(copy_bytes // 4, dtype=torch.float32, device=device).fill_(1.0)
-        target = torch.empty_like(source)
-        return _best_seconds(lambda: target.copy_(source), repeats, sync)
+    heads = max(1, key_bytes // (KEY_LENGTH * HEAD_DIM * dtype.itemsize))
+
+    def read_seconds() -> float:
+        keys = torch.ones(heads, KEY_LENGTH, HEAD_DIM, dtype=dtype, device=device)
+        query = torch.ones(heads, 1, HEAD_DIM, dtype=dtype, device=device)
+        scores = torch.empty(heads, 1, KEY_LENGTH, dtype=dtype, device=device)
+        product = lambda: torch.matmul(query, keys.transpose(1, 2), out=scores)  # noqa: E731
+        return _seconds(product, bandwidth_repeats, sync, statistics.median)
 
     with torch.inference_mode():
         matmul = matmul_seconds()
-        copy = copy_seconds()
+        read = read_seconds()
+    read_bytes = heads * KEY_LENGTH * HEAD_DIM * dtype.itemsize
     return {
         "device": device,
         "dtype": str(dtype).replace("torch.", ""),
         "threads": torch.get_num_threads(),
         "matmul_side": side,
         "peak_flops_per_second": 2 * side**3 / matmul,
-        "copy_bytes": copy_bytes,
-        "bandwidth_bytes_per_second": 2 * copy_bytes / copy,
+        "bandwidth_kernel": "batched q @ K^T",
+        "bandwidth_bytes": read_bytes,
+        "bandwidth_repeats": bandwidth_repeats,
+        "bandwidth_bytes_per_second": read_bytes / read,
     }

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from longsum.engine.families.base import FastPath
+from longsum.engine.self_attention_cache import preallocated_cache
 
 
 @functools.cache
@@ -21,10 +22,10 @@ def _beam_shared_cross_cache_class() -> type:
     class BeamSharedCrossCache(EncoderDecoderCache):
         """An ``EncoderDecoderCache`` holding one cross-attention key/value row per input, not per beam."""
 
-        def __init__(self, beams: int) -> None:
+        def __init__(self, beams: int, self_attention: Any) -> None:
             from transformers.cache_utils import DynamicCache
 
-            super().__init__(DynamicCache(), DynamicCache())
+            super().__init__(self_attention, DynamicCache())
             self.beams = beams
 
         def reorder_cache(self, beam_idx: Any) -> None:
@@ -33,8 +34,9 @@ def _beam_shared_cross_cache_class() -> type:
     return BeamSharedCrossCache
 
 
-def beam_shared_cross_cache(beams: int) -> Any:
-    """A fresh encoder-decoder cache for beam search that keeps each input's cross keys/values once.
+def beam_shared_cross_cache(beams: int, self_attention: Any = None) -> Any:
+    """A fresh encoder-decoder cache for beam search that keeps each input's cross keys/values once, and its
+    self-attention keys and values in ``self_attention`` (a fresh ``DynamicCache`` by default).
 
     All beams of one input attend to the same encoder outputs, so their cross-attention keys and
     values are identical, and beam search only reorders beams within one input. transformers
@@ -43,12 +45,32 @@ def beam_shared_cross_cache(beams: int) -> Any:
     leaves the cross half alone when reordering, and, with ``fast_paths`` engaged, the decoder's
     cross-attention stores one row per input and reads it for all its beams at once.
     """
-    return _beam_shared_cross_cache_class()(beams)
+    if self_attention is None:
+        from transformers.cache_utils import DynamicCache
+
+        self_attention = DynamicCache()
+    return _beam_shared_cross_cache_class()(beams, self_attention)
+
+
+def decoding_cache(paths: Iterable[FastPath], beams: int, capacity: int) -> Any:
+    """The cache ``generate`` is handed with ``paths`` engaged: beam-shared cross keys and values if a path needs
+    them, a self-attention cache preallocated for ``capacity`` positions if one is engaged; ``None`` (transformers
+    builds its own) if neither."""
+    from transformers.cache_utils import DynamicCache, EncoderDecoderCache
+
+    paths = list(paths)
+    self_attention = preallocated_cache(capacity) if any(p.self_cache for p in paths) else DynamicCache()
+    if any(p.beam_cache for p in paths):
+        return beam_shared_cross_cache(beams, self_attention)
+    if any(p.self_cache for p in paths):
+        return EncoderDecoderCache(self_attention, DynamicCache())
+    return None
 
 
 @contextmanager
 def fast_paths(model: Any, paths: Iterable[FastPath]) -> Iterator[list[str]]:
-    """Engage ``paths`` on ``model`` for the ``with`` block; the sorted names of those that patched a module.
+    """Engage ``paths`` on ``model`` for the ``with`` block; the sorted names of those that patched a module or
+    are a cache (which takes effect through the cache handed to ``generate``, see ``decoding_cache``).
 
     Patches are set on module instances and removed on exit, so the stock model (and the docs
     recipe run with it) is left as transformers made it.
@@ -58,7 +80,7 @@ def fast_paths(model: Any, paths: Iterable[FastPath]) -> Iterator[list[str]]:
         # An instance attribute shadows the class's forward for this module only.
         module.forward = functools.partial(forward, module)
     try:
-        yield sorted({name for _, name, _ in targets})
+        yield sorted({name for _, name, _ in targets} | {path.name for path in paths if path.self_cache})
     finally:
         for module, _, _ in targets:
             del module.forward

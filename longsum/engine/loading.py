@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from longsum.config import ModelSettings
+from longsum.engine.heap import keep_freed_memory
 from longsum.errors import LongsumError
 
 _DTYPE_NAMES = {"bf16": "bfloat16", "fp16": "float16", "fp32": "float32"}
@@ -216,6 +217,8 @@ def load_model(settings: ModelSettings, checkpoint: Checkpoint | None = None) ->
     from longsum.sources.hub import hub_reachable
 
     device = resolve_device(settings.device, torch.cuda.is_available(), torch.cuda.device_count())
+    if device == "cpu":
+        keep_freed_memory()
     bf16 = torch.cuda.is_bf16_supported() if device.startswith("cuda") else cpu_has_native_bf16()
     dtype = choose_dtype(settings.dtype, device, bf16)
     checkpoint = checkpoint or checkpoint_location(settings.model)

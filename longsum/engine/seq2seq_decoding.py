@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from longsum.engine.families import Family, FastPath
-from longsum.engine.fast_paths import beam_shared_cross_cache, fast_paths
+from longsum.engine.fast_paths import decoding_cache, fast_paths
 
 
 def padded(rows: list[Any], length: int, pad_token_id: int) -> tuple[Any, Any]:
@@ -33,7 +33,10 @@ def encode_alone_decode_padded(
     from transformers.modeling_outputs import BaseModelOutput
 
     beams = generation_config.num_beams or 1
-    shared_cache = {"cache": beam_shared_cross_cache(beams)} if any(p.beam_cache for p in paths) else {}
+    # The decoder start token and every new token but the last pass through the self-attention cache.
+    new = generation_config.max_new_tokens
+    cache = decoding_cache(paths, beams, new + 1 if new is not None else generation_config.max_length)
+    shared_cache = {"cache": cache} if cache is not None else {}
     with fast_paths(model, paths):
         encoder = model.get_encoder()
         hidden = [

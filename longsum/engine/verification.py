@@ -35,13 +35,13 @@ def verified_fast_paths(
     """The family's fast paths for this model that give the stock outputs on a small random input, and a
     warning for each one left off.
 
-    Each path is engaged alone and compared with stock transformers, encoder outputs and beam-search
-    tokens with ``torch.equal`` (every path longsum has is bit-exact).
+    Each path is engaged alone and compared with stock transformers, encoder outputs, beam-search tokens and every
+    step's scores with ``torch.equal`` (every path longsum has is bit-exact).
     """
     import torch
 
     model = loaded.model
-    candidates = [path for path in family.fast_paths() if path.serves(model) and path.targets(model)]
+    candidates = [path for path in family.fast_paths() if path.engages(model)]
     if not candidates:
         return [], []
     generator = torch.Generator().manual_seed(0)
@@ -56,12 +56,16 @@ def verified_fast_paths(
     )
     # Four tokens are all the check needs; a checkpoint's minimum length above them only makes generate() warn.
     config.min_length, config.min_new_tokens = 0, None
+    # Every step's scores too: a decoder path that rounds otherwise shows there even where no token changes.
+    config.output_scores, config.return_dict_in_generate = True, True
+
+    def outputs(paths: list[FastPath]) -> tuple[Any, ...]:
+        states, mask, out = encode_alone_decode_padded(model, family, rows, paths, config)
+        return states, mask, out.sequences, torch.stack(out.scores)
+
     with torch.inference_mode():
-        stock = encode_alone_decode_padded(model, family, rows, [], config)
-        agree = [
-            all(map(identical, stock, encode_alone_decode_padded(model, family, rows, [path], config)))
-            for path in candidates
-        ]
+        stock = outputs([])
+        agree = [all(map(identical, stock, outputs([path]))) for path in candidates]
     kept = [path for path, same in zip(candidates, agree, strict=True) if same]
     warnings = [
         f"fast path {path.name} disengaged: on {type(model).__name__} it did not reproduce stock transformers"

@@ -229,7 +229,8 @@ def render_bench(report: BenchRecord) -> None:
     if machine:
         stdout.print(
             f"machine ceilings: {machine['peak_flops_per_second'] / 1e9:.1f} GFLOP/s matmul ({machine['dtype']}, "
-            f"{machine['threads']} threads), {machine['bandwidth_bytes_per_second'] / 1e9:.1f} GB/s copy",
+            f"{machine['threads']} threads), {machine['bandwidth_bytes_per_second'] / 1e9:.1f} GB/s read "
+            f"({machine['bandwidth_kernel']}, median)",
             markup=False,
         )
     if "speedup" in report:

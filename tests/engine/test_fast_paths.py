@@ -68,12 +68,21 @@ def test_all_fast_paths_together_give_identical_outputs(tiny_model, examples, dt
 def test_fast_paths_engage_by_model_and_dtype_and_leave_no_trace(tiny_tglobal, tiny_local):
     tglobal = load_model(ModelSettings(model=str(tiny_tglobal))).model
     with fast_paths(tglobal, [p for p in LONGT5_PATHS if p.serves(tglobal)]) as names:
-        assert names == ["beam-shared-cross-attention", "chunked-transient-global-attention"]
+        assert names == [
+            "beam-shared-cross-attention",
+            "chunked-transient-global-attention",
+            "preallocated-self-attention-cache",
+        ]
         assert sum("forward" in vars(m) for m in tglobal.modules()) == 4  # 2 encoder + 2 decoder cross layers
     assert not any("forward" in vars(m) for m in tglobal.modules())
     local = load_model(ModelSettings(model=str(tiny_local))).model.half()
     with fast_paths(local, [p for p in LONGT5_PATHS if p.serves(local)]) as names:
-        assert names == ["beam-shared-cross-attention", "chunked-local-attention", "sync-free-fp16-clamp"]
+        assert names == [
+            "beam-shared-cross-attention",
+            "chunked-local-attention",
+            "preallocated-self-attention-cache",
+            "sync-free-fp16-clamp",
+        ]
         assert sum("forward" in vars(m) for m in local.modules()) == 8  # 4 blocks, 2 local, 2 cross-attentions
     assert not any("forward" in vars(m) for m in local.modules())
 
@@ -101,5 +110,9 @@ def test_metrics_list_the_fast_paths_engaged(tiny_local, examples):
         )
         return evaluate(config).to_dict()["fast_paths"]
 
-    assert engaged("dynamic") == ["beam-shared-cross-attention", "chunked-local-attention"]
+    assert engaged("dynamic") == [
+        "beam-shared-cross-attention",
+        "chunked-local-attention",
+        "preallocated-self-attention-cache",
+    ]
     assert engaged("max-length") == []

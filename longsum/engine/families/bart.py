@@ -1,11 +1,11 @@
-"""BART and mBART: short-input baselines with a learned table of 1,024 positions; their cross-attention fast path."""
+"""BART and mBART: short-input baselines with a learned table of 1,024 positions; their decoder fast paths."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from longsum.engine.families.base import Family, FastPath, register
+from longsum.engine.families.base import Family, FastPath, preallocated_self_attention_cache, register
 from longsum.engine.families.kernels import shared_cross_keys_values
 from longsum.engine.families.tiny import tiny_config
 
@@ -72,6 +72,14 @@ def beam_shared_cross_attention(
     return FastPath("beam-shared-cross-attention", model_classes, targets, beam_cache=True)
 
 
+def decoder_paths(
+    model_classes: tuple[str, ...], forward: Callable[..., Any] = _beam_shared_cross_attention
+) -> tuple[FastPath, ...]:
+    """The decoder fast paths of BART-style ``model_classes``: beam-shared cross-attention (``forward`` replacing
+    each ``encoder_attn``'s) and the preallocated self-attention cache."""
+    return beam_shared_cross_attention(model_classes, forward), preallocated_self_attention_cache(model_classes)
+
+
 @register
 class Bart(Family):
     """BART-style encoder-decoders: plain full attention, limit ``max_position_embeddings`` (1,024 on the hub)."""
@@ -81,8 +89,8 @@ class Bart(Family):
     builtin = "builtin:bart"
 
     def fast_paths(self) -> tuple[FastPath, ...]:
-        """Beam-shared cross-attention, for the BART class it was tested on."""
-        return (beam_shared_cross_attention(MODEL_CLASSES),)
+        """The decoder paths, for the BART class they were tested on."""
+        return decoder_paths(MODEL_CLASSES)
 
     def build_tiny(self, tokenizer: Any) -> Any:
         """A 2+2-layer BART with 1,024 positions, as the hub checkpoints have."""

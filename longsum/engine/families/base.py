@@ -23,6 +23,8 @@ class FastPath:
             module first).
         applies: whether it serves this model instance (e.g. only in fp16).
         beam_cache: whether it needs longsum's beam-shared cross-attention cache to take effect.
+        self_cache: whether it is longsum's preallocated self-attention cache, which patches no module: ``generate``
+            is handed the cache.
     """
 
     name: str
@@ -30,10 +32,21 @@ class FastPath:
     targets: Callable[[Any], list[tuple[Any, Callable[..., Any]]]]
     applies: Callable[[Any], bool] = lambda model: True
     beam_cache: bool = False
+    self_cache: bool = False
 
     def serves(self, model: Any) -> bool:
         """Whether this path was written for ``model``'s class and applies to it."""
         return type(model).__name__ in self.model_classes and self.applies(model)
+
+    def engages(self, model: Any) -> bool:
+        """Whether it serves ``model`` and has something to engage on it: modules to patch, or its cache."""
+        return self.serves(model) and (self.self_cache or bool(self.targets(model)))
+
+
+def preallocated_self_attention_cache(model_classes: tuple[str, ...]) -> FastPath:
+    """The preallocated self-attention cache (``engine/self_attention_cache.py``) for the decoders of
+    ``model_classes``, whose self-attention reads and appends its cache through ``Cache.update``."""
+    return FastPath("preallocated-self-attention-cache", model_classes, lambda model: [], self_cache=True)
 
 
 class Family:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from longsum.engine.families.bart import beam_shared_cross_attention
+from longsum.engine.families.bart import decoder_paths
 from longsum.engine.families.base import Family, FastPath, register
 from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
 from longsum.engine.families.tiny import tiny_config
@@ -60,8 +60,8 @@ class LED(Family):
     builtin = "builtin:led"
 
     def fast_paths(self) -> tuple[FastPath, ...]:
-        """Beam-shared cross-attention, with LED's own attention forward."""
-        return (beam_shared_cross_attention(MODEL_CLASSES, _beam_shared_cross_attention),)
+        """The decoder paths, with LED's own cross-attention forward."""
+        return decoder_paths(MODEL_CLASSES, _beam_shared_cross_attention)
 
     def encoder_inputs(self, input_ids: Any, attention_mask: Any) -> dict[str, Any]:
         """The global attention mask: the first token of each input attends everywhere."""

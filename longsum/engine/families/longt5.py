@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from longsum.engine.families.base import DEFAULT_INPUT_LIMIT, Family, FastPath, register
+from longsum.engine.families.base import (
+    DEFAULT_INPUT_LIMIT,
+    Family,
+    FastPath,
+    preallocated_self_attention_cache,
+    register,
+)
 from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
 
 MODEL_CLASSES = ("LongT5ForConditionalGeneration",)
@@ -311,7 +317,8 @@ class LongT5(Family):
         return DEFAULT_INPUT_LIMIT
 
     def fast_paths(self) -> tuple[FastPath, ...]:
-        """Beam-shared cross-attention, block attention a few blocks at a time, a sync-free fp16 clamp."""
+        """Beam-shared cross-attention, block attention a few blocks at a time, a sync-free fp16 clamp, the
+        preallocated self-attention cache."""
         return (
             FastPath("beam-shared-cross-attention", MODEL_CLASSES, _cross_attentions, beam_cache=True),
             FastPath("chunked-local-attention", MODEL_CLASSES, _instances("LongT5LocalAttention", _local_forward)),
@@ -323,4 +330,5 @@ class LongT5(Family):
             FastPath(
                 "sync-free-fp16-clamp", MODEL_CLASSES, _instances("LongT5Block", _sync_free_block_forward), _is_fp16
             ),
+            preallocated_self_attention_cache(MODEL_CLASSES),
         )

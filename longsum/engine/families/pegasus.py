@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from longsum.engine.families.bart import beam_shared_cross_attention
+from longsum.engine.families.bart import decoder_paths
 from longsum.engine.families.base import Family, FastPath, register
 from longsum.engine.families.tiny import tiny_config
 
@@ -18,8 +18,8 @@ class Pegasus(Family):
     builtin = "builtin:pegasus"
 
     def fast_paths(self) -> tuple[FastPath, ...]:
-        """Beam-shared cross-attention: PEGASUS's decoder attention is BART's."""
-        return (beam_shared_cross_attention(("PegasusForConditionalGeneration",)),)
+        """BART's decoder paths: PEGASUS's decoder attention is BART's."""
+        return decoder_paths(("PegasusForConditionalGeneration",))
 
     def build_tiny(self, tokenizer: Any) -> Any:
         """A 2+2-layer PEGASUS with 1,024 sinusoidal positions, as the hub checkpoints have."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from longsum.engine.families.bart import beam_shared_cross_attention
+from longsum.engine.families.bart import decoder_paths
 from longsum.engine.families.base import Family, FastPath, register
 from longsum.engine.families.tiny import tiny_config
 
@@ -18,8 +18,8 @@ class PegasusX(Family):
     builtin = "builtin:pegasus-x"
 
     def fast_paths(self) -> tuple[FastPath, ...]:
-        """Beam-shared cross-attention: its decoder's cross-attention is BART's."""
-        return (beam_shared_cross_attention(("PegasusXForConditionalGeneration",)),)
+        """BART's decoder paths: its decoder's cross-attention is BART's."""
+        return decoder_paths(("PegasusXForConditionalGeneration",))
 
     def build_tiny(self, tokenizer: Any) -> Any:
         """A 2+2-layer Pegasus-X with 16-token blocks and 4 global tokens, so short tests cross blocks."""

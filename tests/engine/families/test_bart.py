@@ -18,7 +18,7 @@ def test_the_bart_family_serves_bart_mbart_and_plbart_but_its_path_only_bart():
     bart = FAMILIES["bart"]
     assert all(family_for(SimpleNamespace(model_type=t)) is bart for t in ("bart", "mbart", "plbart"))
     assert bart.position_limit(SimpleNamespace(max_position_embeddings=1024)) == 1024
-    (path,) = bart.fast_paths()
+    path, cache = bart.fast_paths()
     assert (path.name, path.model_classes, path.beam_cache) == (
         "beam-shared-cross-attention",
         ("BartForConditionalGeneration",),
@@ -28,8 +28,10 @@ def test_the_bart_family_serves_bart_mbart_and_plbart_but_its_path_only_bart():
     assert path.serves(model) and model.config.max_position_embeddings == 1024
     # The path patches every decoder layer's cross-attention, and nothing else.
     assert [module for module, _ in path.targets(model)] == [layer.encoder_attn for layer in model.model.decoder.layers]
+    # The cache patches no module: it engages by the cache generate() is handed.
+    assert cache.name == "preallocated-self-attention-cache" and cache.engages(model) and not cache.targets(model)
     model.__class__ = type("MBartForConditionalGeneration", (type(model),), {})
-    assert not path.serves(model)
+    assert not path.serves(model) and not cache.engages(model)
 
 
 @pytest.mark.parametrize("beams", [2, 3])

@@ -13,7 +13,8 @@ def test_bigbird_pegasus_is_the_one_padding_sensitive_family():
     assert family_for(config) is bigbird and bigbird.position_limit(config) == 4096
     assert [name for name, family in FAMILIES.items() if family.padding_sensitive] == ["bigbird-pegasus"]
     assert [(p.name, p.model_classes) for p in bigbird.fast_paths()] == [
-        ("beam-shared-cross-attention", ("BigBirdPegasusForConditionalGeneration",))
+        ("beam-shared-cross-attention", ("BigBirdPegasusForConditionalGeneration",)),
+        ("preallocated-self-attention-cache", ("BigBirdPegasusForConditionalGeneration",)),
     ]
 
 

@@ -18,9 +18,14 @@ def test_led_s_limit_is_its_encoder_positions_not_its_decoder_s():
     led = FAMILIES["led"]
     config = SimpleNamespace(model_type="led", max_encoder_position_embeddings=16384, max_position_embeddings=1024)
     assert family_for(config) is led and led.position_limit(config) == 16384
-    (path,) = led.fast_paths()
+    path, cache = led.fast_paths()
     assert (path.name, path.model_classes, path.beam_cache) == (
         "beam-shared-cross-attention",
+        ("LEDForConditionalGeneration",),
+        True,
+    )
+    assert (cache.name, cache.model_classes, cache.self_cache) == (
+        "preallocated-self-attention-cache",
         ("LEDForConditionalGeneration",),
         True,
     )

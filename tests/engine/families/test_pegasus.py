@@ -13,7 +13,8 @@ def test_pegasus_serves_its_model_type_with_its_position_table_as_the_limit():
     assert family_for(config) is pegasus and pegasus.position_limit(config) == 1024
     assert not pegasus.padding_sensitive and pegasus.builtin == "builtin:pegasus"
     assert [(p.name, p.model_classes) for p in pegasus.fast_paths()] == [
-        ("beam-shared-cross-attention", ("PegasusForConditionalGeneration",))
+        ("beam-shared-cross-attention", ("PegasusForConditionalGeneration",)),
+        ("preallocated-self-attention-cache", ("PegasusForConditionalGeneration",)),
     ]
 
 

@@ -14,7 +14,8 @@ def test_pegasus_x_serves_its_model_type_with_its_position_table_as_the_limit():
     assert family_for(SimpleNamespace(model_type="pegasus")) is not pegasus_x
     assert not pegasus_x.padding_sensitive and pegasus_x.builtin == "builtin:pegasus-x"
     assert [(p.name, p.model_classes) for p in pegasus_x.fast_paths()] == [
-        ("beam-shared-cross-attention", ("PegasusXForConditionalGeneration",))
+        ("beam-shared-cross-attention", ("PegasusXForConditionalGeneration",)),
+        ("preallocated-self-attention-cache", ("PegasusXForConditionalGeneration",)),
     ]
 
 
