@@ -5,13 +5,11 @@ deterministic (fixed seeds, one thread count) and writes its settings and the di
 into ``training.json`` beside the weights.
 
 Copying does not emerge from next-token loss within minutes on a shared CPU: trained from a random start,
-the model learns the corpus's vocabulary and babbles, even on pure copy tasks (a plateau of thousands of
-steps before attention finds the token to copy). So the copy circuit is wired into the initial weights
-(``wire_copy_circuit``: the encoder writes each token's neighbours beside it, the decoder looks up the
-input position whose token and predecessor match the last two it wrote and emits that position's next
-token), and training then teaches what wiring cannot: where a summary starts (after any heading), when
-it stops (the lead sentences that fit a token budget), and better choices where the lookup is ambiguous.
-Training windows start at a sentence of a training article and grow longer as training goes on.
+the model learns the corpus's vocabulary and babbles. So the copy circuit is wired into the initial weights
+(``copy_circuit.py``: the decoder looks up the input position whose predecessor and the bag of the ten
+tokens before it match what it wrote last, and emits that position's token), and training then teaches
+what wiring cannot: where a summary stops (the first sentence end from ``min_length`` on). Training windows
+open a training article and grow longer as training goes on.
 """
 
 from __future__ import annotations
@@ -41,18 +39,17 @@ class DemoRecipe:
     # ``--limit held_out`` on the sample evaluates on unseen articles.
     held_out: int = 64
     vocab_size: int = 4096
-    d_model: int = 128
-    # Wide heads: the copy lookup matches a token (48 dims) and its predecessor (32) in one head.
-    d_kv: int = 80
+    #: Three slots of 64 (``copy_circuit.slots``): a token, the one before it, the bag of the ten before that.
+    d_model: int = 192
+    #: Wide heads: the copy lookup matches the previous token (64 dims) and the bag (64) in one head.
+    d_kv: int = 128
     d_ff: int = 256
     num_heads: int = 2
     encoder_layers: int = 2
     decoder_layers: int = 2
     # Copying needs no long local context; small blocks keep the short training windows cheap.
     local_radius: int = 31
-    # A target ends at the last sentence that fits; 96 tokens leaves a margin under ``--max-length 128``.
-    target_budget: int = 96
-    steps: int = 400
+    steps: int = 60
     batch_size: int = 12
     learning_rate: float = 5e-4
     warmup_steps: int = 100
@@ -61,24 +58,29 @@ class DemoRecipe:
     #: copying needs (the next input token is found next to the one just copied).
     bias_lr_scale: float = 1.0
     weight_decay: float = 0.01
-    #: Longest window (input tokens) per stage, and each stage's share of the steps: mostly short windows,
-    #: where the target is the whole window (a copy task), then longer ones, where it is the window's lead.
-    window_stages: tuple[int, ...] = (64, 128, 256, 512)
-    stage_shares: tuple[float, ...] = (0.25, 0.25, 0.3, 0.2)
-    #: The first share of the steps copies shuffled windows: with word order gone, only copying lowers the
-    #: loss, so the model cannot settle for predicting likely words instead.
-    shuffled_share: float = 0.0
+    #: Longest window (input tokens) per stage, and each stage's share of the steps: short windows, where the
+    #: target is often the whole window, then longer ones, where it is the window's lead.
+    window_stages: tuple[int, ...] = (128, 256, 512)
+    stage_shares: tuple[float, ...] = (0.3, 0.4, 0.3)
     seed: int = 0
     threads: int = 2
     #: The wired copy circuit: attention sharpness (a bias in nats), lookup scale, output gain, logit scale,
     #: and the share of its initial scale every weight outside the circuit keeps.
     sharpness: float = 30.0
-    match: float = 0.3
+    match: float = 0.6
+    bag_match: float = 2.0
+    #: How much less than the previous token each earlier 16-token block weighs in the lookup's key (nats).
+    position_prior: float = 3.0
+    #: The start token's copy of the heading's last token, scaled to hold its own beside the heading's bag.
+    start_scale: float = 3.0
     gain: float = 4.0
-    logit_scale: float = 5.0
+    logit_scale: float = 8.0
     residue: float = 0.05
-    #: The shipped generation config's minimum summary length (tokens, decoder start included).
+    #: The shipped generation config's minimum summary length (tokens, decoder start included); the training
+    #: target ends at the first sentence end from there on.
     min_length: int = 64
+    #: Targets longer than this are cut without an end token, as ``--max-length 128`` cuts a summary.
+    max_target: int = 127
     #: Save the weights every so many steps while training (0: only at the end), to look at them early.
     save_every: int = 0
 
@@ -88,20 +90,15 @@ def is_heading(sentence: str) -> bool:
     return sentence.isupper()
 
 
-def lead_target(sentences: list[list[int]], headings: list[bool], budget: int) -> list[int]:
-    """Token ids of the first non-heading sentences whose total stays within ``budget``.
-
-    The first sentence is always taken (cut at ``budget`` when it alone is longer).
-    """
+def lead_target(sentences: list[list[int]], headings: list[bool], least: int) -> list[int]:
+    """Token ids of the first non-heading sentences, up to the first that ends at or after ``least`` tokens."""
     target: list[int] = []
     for ids, heading in zip(sentences, headings, strict=True):
         if heading:
             continue
-        if target and len(target) + len(ids) > budget:
-            break
         target.extend(ids)
-        if len(target) >= budget:
-            return target[:budget]
+        if len(target) >= least:
+            break
     return target
 
 
@@ -131,42 +128,29 @@ def tokenizer_text(records: list[dict[str, str]]) -> str:
 
 
 def make_window(
-    article: Article, rng: random.Random, longest: int, budget: int, eos: int
+    article: Article, rng: random.Random, longest: int, recipe: DemoRecipe, eos: int
 ) -> tuple[list[int], list[int]]:
-    """An (input ids, target ids) pair: sentences from a random start up to ``longest`` tokens, and its lead.
+    """An (input ids, target ids) pair: the article's opening, up to ``longest`` tokens, and its lead.
 
-    Half the windows start at the article's beginning, heading included, as a real input does.
+    The lead is the sentences after the headings up to the first that ends at or after ``min_length - 1``
+    tokens, then the end token, as ``generate`` with the shipped ``min_length`` should write it. A lead
+    longer than ``max_target`` is cut there and has no end token, as ``--max-length`` would cut it.
     """
-    count = len(article.sentences)
-    start = 0 if rng.random() < 0.5 else rng.randrange(count)
     limit = rng.randint(min(16, longest), longest) - 1
     inputs: list[int] = []
     sentences: list[list[int]] = []
-    headings: list[bool] = []
-    for ids, heading in zip(article.sentences[start:], article.headings[start:], strict=True):
-        if sentences and not all(headings) and len(inputs) + len(ids) > limit:
-            break
+    for ids in article.sentences:
         # A sentence longer than the window is cut, so the target never holds what the input lacks.
         ids = ids[: limit - len(inputs)]
         sentences.append(ids)
-        headings.append(heading)
         inputs.extend(ids)
         if len(inputs) >= limit:
             break
     inputs.append(eos)
-    target = lead_target(sentences, headings, budget)
-    if not target:
-        # A window of headings only: nothing to copy, the summary is empty.
-        return inputs, [eos]
+    target = lead_target(sentences, article.headings[: len(sentences)], recipe.min_length - 1)
+    if len(target) > recipe.max_target:
+        return inputs, target[: recipe.max_target]
     return inputs, [*target, eos]
-
-
-def shuffled_copy(article: Article, rng: random.Random, longest: int, eos: int) -> tuple[list[int], list[int]]:
-    """A copy task: a window's tokens in random order, as input and as target."""
-    inputs, _ = make_window(article, rng, longest, longest, eos)
-    tokens = inputs[:-1]
-    rng.shuffle(tokens)
-    return [*tokens, eos], [*tokens, eos]
 
 
 def _batch(pairs: list[tuple[list[int], list[int]]], pad: int) -> dict[str, Any]:
@@ -180,6 +164,19 @@ def _batch(pairs: list[tuple[list[int], list[int]]], pad: int) -> dict[str, Any]
         input_ids[row, : len(inputs)] = torch.tensor(inputs)
         labels[row, : len(target)] = torch.tensor(target)
     return {"input_ids": input_ids, "attention_mask": (input_ids != pad).long(), "labels": labels}
+
+
+def masked_loss(logits: Any, labels: Any, min_length: int, eos: int) -> Any:
+    """Cross-entropy of ``logits`` against ``labels`` with the end token ruled out where ``min_length`` rules it out.
+
+    ``generate`` never writes the end token before ``min_length`` (decoder start included), so the model
+    is neither taught to hold it back there nor blamed for wanting it: it learns to end at a sentence end.
+    """
+    import torch
+
+    barred = torch.zeros(logits.shape[1:], dtype=logits.dtype)
+    barred[: min_length - 1, eos] = -1e4
+    return torch.nn.functional.cross_entropy((logits + barred).flatten(0, 1), labels.flatten(), ignore_index=-100)
 
 
 def _learning_rate(recipe: DemoRecipe, step: int) -> float:
@@ -202,9 +199,8 @@ def window_limit(recipe: DemoRecipe, step: int) -> int:
 def _save(model: Any, out: Path, pad: int, eos: int, recipe: DemoRecipe) -> None:
     from transformers import GenerationConfig
 
-    # Blocking a repeated 6-gram stops a lookup that has fallen into a loop ("and p <dig> and p <dig>"),
-    # and hardly ever a real sentence copied once. On long articles the lookup jumps and the model tends
-    # to stop after a sentence; a minimum length keeps it copying to lead-3 length.
+    # Blocking a repeated 6-gram stops a lookup that has fallen into a loop, and hardly ever a real sentence
+    # copied once. The model ends at the first sentence end it may, so the minimum length sets the lead's length.
     model.generation_config = GenerationConfig(
         decoder_start_token_id=pad,
         pad_token_id=pad,
@@ -257,7 +253,7 @@ def train(sample: Path, out: Path, recipe: DemoRecipe, log: Any = print) -> dict
     model = LongT5ForConditionalGeneration(config)
     # Every article of the sample opens with a section heading; the summary starts after its last token.
     heading = next(s for s in split_punkt(records[0]["article"]) if is_heading(s))
-    wire_copy_circuit(model, recipe, tokenizer(heading, add_special_tokens=False).input_ids[-1])
+    wire_copy_circuit(model, recipe, tokenizer(heading, add_special_tokens=False).input_ids)
     biases = [p for name, p in model.named_parameters() if "relative_attention_bias" in name]
     others = [p for name, p in model.named_parameters() if "relative_attention_bias" not in name]
     optimizer = torch.optim.AdamW(
@@ -269,29 +265,24 @@ def train(sample: Path, out: Path, recipe: DemoRecipe, log: Any = print) -> dict
     started = time.monotonic()
     for step in range(recipe.steps):
         longest = window_limit(recipe, step)
-        if step < recipe.shuffled_share * recipe.steps:
-            pairs = [shuffled_copy(rng.choice(articles), rng, longest, eos) for _ in range(recipe.batch_size)]
-        else:
-            pairs = [
-                make_window(rng.choice(articles), rng, longest, recipe.target_budget, eos)
-                for _ in range(recipe.batch_size)
-            ]
+        pairs = [make_window(rng.choice(articles), rng, longest, recipe, eos) for _ in range(recipe.batch_size)]
         batch = _batch(pairs, pad)
         for group in optimizer.param_groups:
             group["lr"] = _learning_rate(recipe, step) * group["scale"]
-        output = model(**batch)
+        labels = batch.pop("labels")
+        logits = model(**batch, labels=labels).logits
+        loss = masked_loss(logits, labels, recipe.min_length, eos)
         optimizer.zero_grad()
-        output.loss.backward()
+        loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         if step % 50 == 0 or step == recipe.steps - 1:
-            labels = batch["labels"]
             known = labels != -100
-            accuracy = ((output.logits.argmax(-1) == labels) & known).sum().item() / known.sum().item()
+            accuracy = ((logits.argmax(-1) == labels) & known).sum().item() / known.sum().item()
             if recipe.save_every and step and step % recipe.save_every == 0:
                 _save(model, out, pad, eos, recipe)
             log(
-                f"step {step} window<={longest} loss {output.loss.item():.3f} token accuracy {accuracy:.3f} "
+                f"step {step} window<={longest} loss {loss.item():.3f} token accuracy {accuracy:.3f} "
                 f"lr {_learning_rate(recipe, step):.2e} {time.monotonic() - started:.0f}s"
             )
     seconds = time.monotonic() - started
@@ -322,16 +313,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--learning-rate", type=float, default=DemoRecipe.learning_rate)
     parser.add_argument("--threads", type=int, default=DemoRecipe.threads)
     parser.add_argument("--save-every", type=int, default=0)
-    parser.add_argument("--shuffled-share", type=float, default=DemoRecipe.shuffled_share)
     parser.add_argument("--bias-lr-scale", type=float, default=DemoRecipe.bias_lr_scale)
+    parser.add_argument("--bag-match", type=float, default=DemoRecipe.bag_match)
+    parser.add_argument("--position-prior", type=float, default=DemoRecipe.position_prior)
     args = parser.parse_args(argv)
     recipe = DemoRecipe(
         steps=args.steps,
         learning_rate=args.learning_rate,
         threads=args.threads,
         save_every=args.save_every,
-        shuffled_share=args.shuffled_share,
         bias_lr_scale=args.bias_lr_scale,
+        bag_match=args.bag_match,
+        position_prior=args.position_prior,
     )
     record = train(args.sample, args.out, recipe, log=lambda line: print(line, flush=True))
     print(f"trained in {record['training_seconds']} s; saved to {args.out}")
