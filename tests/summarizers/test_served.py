@@ -244,29 +244,20 @@ def test_stop_strings_are_sent_and_cut_and_a_length_finish_is_cut_at_the_limit()
     assert output_of(Answer("<think>hm</think>done", "stop", None, None), ()).text == "done"
 
 
+def eval_subprocess_command(url, output_dir):
+    """``longsum eval`` of the shipped examples through the stub at ``url``, as a subprocess's command line."""
+    return [
+        *(sys.executable, "-m", "longsum", "eval", "--model", "openai:stub-model", "--base-url", url),
+        *("--dataset", str(EXAMPLES), "--output-dir", str(output_dir), "--concurrency", "2"),
+    ]
+
+
 def test_an_unreachable_server_ends_a_real_run_within_the_backoff_with_one_error_line(tmp_path):
     """As a subprocess, with the real backoff: the server dies after two answers."""
     with serving(Stub(die_after=2)) as url:
         started = time.perf_counter()
         done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "longsum",
-                "eval",
-                "--model",
-                "openai:stub-model",
-                "--base-url",
-                url,
-                "--dataset",
-                str(EXAMPLES),
-                "--output-dir",
-                str(tmp_path),
-                "--concurrency",
-                "2",
-                "--bootstrap-samples",
-                "20",
-            ],
+            [*eval_subprocess_command(url, tmp_path), "--bootstrap-samples", "20"],
             capture_output=True,
             text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -286,22 +277,7 @@ def test_a_kill_minus_9_loses_only_the_requests_in_flight_and_resume_completes_t
 
     stub = Stub(delay=0.4)
     with serving(stub) as url:
-        command = [
-            sys.executable,
-            "-m",
-            "longsum",
-            "eval",
-            "--model",
-            "openai:stub-model",
-            "--base-url",
-            url,
-            "--dataset",
-            str(EXAMPLES),
-            "--output-dir",
-            str(tmp_path),
-            "--concurrency",
-            "2",
-        ]
+        command = eval_subprocess_command(url, tmp_path)
         process = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=subprocess.DEVNULL)
         path, deadline = tmp_path / "predictions.jsonl", time.time() + 120
         while not (path.exists() and len(path.read_text().splitlines()) >= 3) and time.time() < deadline:
