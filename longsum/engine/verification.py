@@ -35,8 +35,8 @@ def verified_fast_paths(
     """The family's fast paths for this model that give the stock outputs on a small random input, and a
     warning for each one left off.
 
-    Each path is engaged alone and compared with stock transformers, encoder outputs, beam-search tokens and every
-    step's scores with ``torch.equal`` (every path longsum has is bit-exact).
+    Each path is engaged alone and compared with stock transformers, encoder outputs and beam-search tokens with
+    ``torch.equal``, and for the self-attention cache every step's scores too.
     """
     import torch
 
@@ -56,16 +56,18 @@ def verified_fast_paths(
     )
     # Four tokens are all the check needs; a checkpoint's minimum length above them only makes generate() warn.
     config.min_length, config.min_new_tokens = 0, None
-    # Every step's scores too: a decoder path that rounds otherwise shows there even where no token changes.
+    # The self-attention cache must give every step's scores too, which shows a change where no token does; the
+    # BART-style beam-shared cross-attention rounds otherwise by design (one product over the beams' queries).
     config.output_scores, config.return_dict_in_generate = True, True
 
-    def outputs(paths: list[FastPath]) -> tuple[Any, ...]:
-        states, mask, out = encode_alone_decode_padded(model, family, rows, paths, config)
-        return states, mask, out.sequences, torch.stack(out.scores)
+    def outputs(path: FastPath | None) -> tuple[Any, ...]:
+        states, mask, out = encode_alone_decode_padded(model, family, rows, [path] if path else [], config)
+        scores = (torch.stack(out.scores),) if path is None or path.self_cache else ()
+        return states, mask, out.sequences, *scores
 
     with torch.inference_mode():
-        stock = outputs([])
-        agree = [all(map(identical, stock, outputs([path]))) for path in candidates]
+        stock = outputs(None)
+        agree = [all(map(identical, stock, outputs(path))) for path in candidates]
     kept = [path for path, same in zip(candidates, agree, strict=True) if same]
     warnings = [
         f"fast path {path.name} disengaged: on {type(model).__name__} it did not reproduce stock transformers"
