@@ -77,6 +77,10 @@ def _handler(stub: Stub, server: list[ThreadingHTTPServer]) -> type[BaseHTTPRequ
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             with stub.lock:
+                # A dead server answers nothing more, even before its shutdown has closed the socket.
+                if stub.die_after is not None and stub.answered >= stub.die_after:
+                    self.close_connection = True
+                    return
                 stub.requests.append(body)
                 stub.headers.append({k.lower(): v for k, v in self.headers.items()})
                 fault = stub.faults.pop(0) if stub.faults else "ok"

@@ -132,6 +132,7 @@ def test_a_comparison_shows_signed_differences_and_the_shared_documents(shown):
         "shared_documents": 8,
         "only_a": 1,
         "only_b": 0,
+        "changed_predictions": 3,
         "samples": 300,
         "seed": 0,
         "signature": "sig",
@@ -140,7 +141,7 @@ def test_a_comparison_shows_signed_differences_and_the_shared_documents(shown):
     cells, plain = rows(shown.getvalue())
     assert cells == [["rouge1", "30.00", "32.50", "+2.50", "-1.00 to +6.00", "0.1230", "0.1301"]]
     assert plain[-2:] == [
-        "8 shared documents (only in A: 1, only in B: 0); 300 resamples, seed 0",
+        "8 shared documents (only in A: 1, only in B: 0); 3 summarized differently in B; 300 resamples, seed 0",
         "signature: sig",
     ]
 

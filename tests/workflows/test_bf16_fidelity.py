@@ -54,7 +54,8 @@ def test_longt5_in_bf16_gives_the_docs_recipe_in_bf16_token_for_token(tiny_model
     assert [p.prediction for p in recipe_mode_predictions] == expected
     assert dynamic.summarizer.dtype == "bf16" and not dynamic.warnings
     # Every LongT5 path that serves bf16 passed the load-time self-check and ran.
-    assert len(dynamic.fast_paths) == 2 and "beam-shared-cross-attention" in dynamic.fast_paths
+    assert "beam-shared-cross-attention" in dynamic.fast_paths
+    assert "preallocated-self-attention-cache" in dynamic.fast_paths and len(dynamic.fast_paths) == 3
 
 
 def test_trained_model_in_bf16_gives_the_docs_recipe_in_bf16(staggered):
