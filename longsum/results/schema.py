@@ -21,7 +21,8 @@ from longsum.metrics.length_buckets import LengthBucket
 METRICS_SCHEMA_VERSION = 1
 RUN_SCHEMA_VERSION = 1
 PREDICTIONS_SCHEMA_VERSION = 1
-BENCH_SCHEMA_VERSION = 1
+#: 2: the probe's bandwidth is read with decoding's kernel (``machine.bandwidth_*``; version 1 had ``copy_bytes``).
+BENCH_SCHEMA_VERSION = 2
 FAITHFULNESS_SCHEMA_VERSION = 1
 
 

@@ -16,6 +16,16 @@ def test_regression_check(tmp_path, baseline, failed):
         assert message.startswith("regression: 10.000 docs/s is 10.7% below")
 
 
+def test_a_version_1_baseline_with_the_old_probe_fields_still_gates(tmp_path):
+    import json
+
+    old = {"schema_version": 1, "longsum": {"docs_per_second": 12.0}, "machine": {"copy_bytes": 268435456}}
+    (tmp_path / "v1.json").write_text(json.dumps(old), encoding="utf-8")
+    assert check_regression({"longsum": {"docs_per_second": 10.0}}, tmp_path / "v1.json", 0.10).startswith(
+        "regression: 10.000 docs/s is 16.7% below"
+    )
+
+
 def test_regression_check_needs_a_real_baseline(tmp_path):
     with pytest.raises(LongsumError, match="baseline not found"):
         check_regression({}, tmp_path / "missing.json", 0.1)

@@ -18,6 +18,12 @@ from longsum.results.schema import (
 )
 
 READERS = [read_metrics_file, read_run_file, read_bench_file]
+#: The version each reader reads up to.
+VERSIONS = {
+    read_metrics_file: METRICS_SCHEMA_VERSION,
+    read_run_file: RUN_SCHEMA_VERSION,
+    read_bench_file: BENCH_SCHEMA_VERSION,
+}
 
 
 def write(path, data):
@@ -25,17 +31,21 @@ def write(path, data):
     return path
 
 
-def test_every_file_is_at_version_1():
-    assert METRICS_SCHEMA_VERSION == RUN_SCHEMA_VERSION == BENCH_SCHEMA_VERSION == 1
+def test_each_file_is_at_its_layouts_version():
+    assert METRICS_SCHEMA_VERSION == RUN_SCHEMA_VERSION == 1
+    assert BENCH_SCHEMA_VERSION == 2  # the probe's bandwidth fields replaced copy_bytes
 
 
 @pytest.mark.parametrize("read", READERS)
 def test_a_file_of_a_newer_version_is_refused_in_one_line_naming_it(read, tmp_path):
-    path = write(tmp_path / "file.json", {"schema_version": 2, "rouge": {}})
+    newer, current = VERSIONS[read] + 1, VERSIONS[read]
+    path = write(tmp_path / "file.json", {"schema_version": newer, "rouge": {}})
     with pytest.raises(LongsumError) as refused:
         read(path)
     message = str(refused.value)
-    assert message == f"{path}: schema version 2 is newer than this longsum reads (up to 1); upgrade longsum"
+    assert (
+        message == f"{path}: schema version {newer} is newer than this longsum reads (up to {current}); upgrade longsum"
+    )
     assert "\n" not in message and refused.value.exit_code == 2
 
 
