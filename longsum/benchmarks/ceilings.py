@@ -42,22 +42,8 @@ class Ceilings:
     def fractions(self, runner: RunnerStats) -> dict[str, Any]:
         """The run's FLOPs, bytes, achieved rates and their fractions of the ceilings (for a decoder-only model,
         the prefill takes the encoder's place)."""
+        timed = (runner.batches, self.beams, runner.encode_seconds, runner.decode_seconds)
+        ceilings = (self.machine["peak_flops_per_second"], self.machine["bandwidth_bytes_per_second"])
         if isinstance(self.dims, CausalDims):
-            return causal_roofline(
-                self.dims,
-                runner.batches,
-                self.beams,
-                runner.encode_seconds,
-                runner.decode_seconds,
-                self.machine["peak_flops_per_second"],
-                self.machine["bandwidth_bytes_per_second"],
-            )
-        return roofline(
-            self.dims,
-            runner.batches,
-            self.beams,
-            runner.encode_seconds,
-            runner.decode_seconds,
-            self.machine["peak_flops_per_second"],
-            self.machine["bandwidth_bytes_per_second"],
-        )
+            return causal_roofline(self.dims, *timed, *ceilings)
+        return roofline(self.dims, *timed, *ceilings)

@@ -96,14 +96,15 @@ def compare_files(run_a: Path, run_b: Path, scoring: ScoreSettings, dataset: str
     Raises:
         LongsumError: a run is missing, malformed, or the runs share no scored document.
     """
-    a = score_stored(run_a, None, scoring, dataset)
-    b = score_stored(run_b, None, scoring, dataset)
+    records_a, records_b = list(iter_pairs(run_a)), list(iter_pairs(run_b))
+    a = score_stored(records_a, run_a, scoring, dataset)
+    b = score_stored(records_b, run_b, scoring, dataset)
     comparison = compare_runs(a, b, scoring)
     return {
         "a": str(run_a),
         "b": str(run_b),
         **comparison.to_dict(),
-        "changed_predictions": changed_predictions(list(iter_pairs(run_a)), list(iter_pairs(run_b))),
+        "changed_predictions": changed_predictions(records_a, records_b),
         "signature": score_signature(
             f"{run_a}~{run_b}",
             comparison.shared,

@@ -250,21 +250,21 @@ def add_faithfulness(
 
 
 def score_stored(
-    predictions: Path, references: Path | None, scoring: ScoreSettings, dataset: str | None
+    records: list[PredictionRecord], predictions: Path, scoring: ScoreSettings, dataset: str | None
 ) -> ScoredRecords:
-    """``score_records`` on stored predictions, plus their faithfulness when asked (resumed from the side file
-    beside them, with the documents of ``dataset`` or of the run's run.json).
+    """``score_records`` on the ``records`` read from ``predictions``, plus their faithfulness when asked
+    (resumed from the side file beside them, with the documents of ``dataset`` or of the run's run.json).
 
     Raises:
         LongsumError: the files are missing or malformed, or the documents or the NLI model cannot be loaded.
     """
-    scored = score_records(iter_pairs(predictions, references), scoring)
+    scored = score_records(records, scoring)
     if scoring.faithfulness is not None:
         from longsum.engine.nli import default_device
 
         side_file = faithfulness_path(predictions_path(predictions))
         data = run_data(predictions, dataset, "--faithfulness")
-        add_faithfulness(scored, iter_pairs(predictions, references), data, side_file, scoring, default_device())
+        add_faithfulness(scored, records, data, side_file, scoring, default_device())
     return scored
 
 
@@ -289,11 +289,12 @@ def score_file(
     """
     check_report_path(report)
     modules = load_metric_modules(scoring.metrics)
-    scored = score_stored(predictions, references, scoring, dataset)
+    records = list(iter_pairs(predictions, references))
+    scored = score_stored(records, predictions, scoring, dataset)
     sources = None
     if any(needs_sources(m) for m in modules):
         sources = documents_of(run_data(predictions, dataset, "a --metric that takes sources"), set(scored.lengths))
-    extra, warnings = compute_metric_modules(modules, iter_pairs(predictions, references), sources)
+    extra, warnings = compute_metric_modules(modules, records, sources)
     metrics: MetricsRecord = {
         "schema_version": METRICS_SCHEMA_VERSION,
         **scored.to_dict(),
