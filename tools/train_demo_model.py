@@ -199,13 +199,12 @@ def window_limit(recipe: DemoRecipe, step: int) -> int:
 def _save(model: Any, out: Path, pad: int, eos: int, recipe: DemoRecipe) -> None:
     from transformers import GenerationConfig
 
-    # Blocking a repeated 6-gram stops a lookup that has fallen into a loop, and hardly ever a real sentence
-    # copied once. The model ends at the first sentence end it may, so the minimum length sets the lead's length.
+    # The model ends at the first sentence end it may, so the minimum length sets the lead's length. No n-gram
+    # blocking: an article's sentence may repeat a phrase, and forbidding the repeat makes the lookup jump.
     model.generation_config = GenerationConfig(
         decoder_start_token_id=pad,
         pad_token_id=pad,
         eos_token_id=eos,
-        no_repeat_ngram_size=6,
         min_length=recipe.min_length,
     )
     model.save_pretrained(out)
