@@ -3,6 +3,7 @@ outputs padded for batched beam search, with a family's fast paths engaged."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from longsum.engine.families import Family, FastPath
@@ -26,10 +27,15 @@ def padded(rows: list[Any], length: int, pad_token_id: int) -> tuple[Any, Any]:
 
 
 def encode_alone_decode_padded(
-    model: Any, family: Family, rows: list[Any], paths: list[FastPath], generation_config: Any
+    model: Any,
+    family: Family,
+    rows: list[Any],
+    paths: list[FastPath],
+    generation_config: Any,
+    recipe_length: int | None = None,
 ) -> tuple[Any, Any, Any]:
     """Encoder outputs (padded), their mask and the beam-search tokens of unpadded id ``rows``, each encoded
-    alone, with ``paths`` engaged."""
+    alone, with ``paths`` engaged; with ``recipe_length``, the paths round as the recipe's inputs padded to it."""
     from transformers.modeling_outputs import BaseModelOutput
 
     beams = generation_config.num_beams or 1
@@ -37,7 +43,8 @@ def encode_alone_decode_padded(
     new = generation_config.max_new_tokens
     cache = decoding_cache(paths, beams, new + 1 if new is not None else generation_config.max_length)
     shared_cache = {"cache": cache} if cache is not None else {}
-    with fast_paths(model, paths):
+    padding = family.padded_like(recipe_length) if recipe_length is not None else contextlib.nullcontext()
+    with fast_paths(model, paths), padding:
         encoder = model.get_encoder()
         hidden = [
             encoder(input_ids=row[None], **family.encoder_inputs(row[None], None)).last_hidden_state[0] for row in rows

@@ -121,7 +121,7 @@ class Seq2SeqSummarizer:
                 states = None
             else:
                 states, mask, out = encode_alone_decode_padded(
-                    model, self.family, ids, self.fast_paths, self.generation_config
+                    model, self.family, ids, self.fast_paths, self.generation_config, self.max_input_tokens
                 )
             texts = self.loaded.tokenizer.batch_decode(out, skip_special_tokens=True)
             # Column 0 is the decoder start token, not generated.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -82,6 +83,13 @@ class Family:
     def fast_paths(self) -> tuple[FastPath, ...]:
         """The fast paths written for this family's models."""
         return ()
+
+    def padded_like(self, length: int) -> contextlib.AbstractContextManager[None]:
+        """Within the block, the fast paths round an unpadded input as an input padded to ``length`` rounds.
+
+        Nothing by default: a family whose recipe pads, and whose kernels round by the padded length, says how.
+        """
+        return contextlib.nullcontext()
 
     def build_tiny(self, tokenizer: Any) -> Any:
         """A tiny random model of this family for ``tokenizer``'s vocabulary (only families with a ``builtin``)."""

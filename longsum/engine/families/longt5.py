@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from typing import Any
 
 from longsum.engine.families.base import (
@@ -14,6 +17,9 @@ from longsum.engine.families.base import (
 from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
 
 MODEL_CLASSES = ("LongT5ForConditionalGeneration",)
+
+#: The length the recipe pads inputs to, while an unpadded input must round as if padded to it (see ``LongT5``).
+_RECIPE_LENGTH: contextvars.ContextVar[int | None] = contextvars.ContextVar("longt5_recipe_length", default=None)
 
 
 def _beam_shared_cross_attention(
@@ -236,15 +242,40 @@ def _transient_global_forward(
     query, key, value = _project(attention, hidden_states)
     blocks = query.shape[1]
 
+    extra = _recipe_globals(attention, hidden_states.dtype) - globals_count
+
     def with_side(states: Any, projection: Any) -> Any:
         side = projection(global_inputs).view(batch, 1, globals_count, attention.n_heads, attention.key_value_proj_dim)
+        if extra > 0:
+            # The recipe's padded global blocks are all-zero aggregates, whose keys and values are zero.
+            side = torch.cat([side, side.new_zeros(batch, 1, extra, *side.shape[3:])], dim=2)
         return torch.cat([states, side.expand(-1, blocks, -1, -1, -1)], dim=2)
 
     key, value = with_side(key, attention.k), with_side(value, attention.v)
     if position_bias is None:
         position_bias = _transient_global_bias(attention, mask, block_ids, segment_ids, blocks, query.dtype)
+        if extra > 0:
+            # The recipe masks its padded global blocks out of every token's scores.
+            masked = position_bias.new_full((*position_bias.shape[:-1], extra), -1e10)
+            position_bias = torch.cat([position_bias, masked], dim=-1)
     out = _block_attention(query, key, value, position_bias)[:, :length]
     return attention.o(out), position_bias
+
+
+def _recipe_globals(attention: Any, dtype: Any) -> int:
+    """How many global blocks the recipe's padded input has, where the run must round as it does; 0 elsewhere.
+
+    In half precision the CPU's product of probabilities and values rounds by how many keys it sums over (measured
+    with oneDNN's bf16 kernel: 513 to 1,024 keys round otherwise than 1,405), and the recipe's padded input has more
+    global keys than the unpadded one. Zero keys, masked out, make the count the recipe's. In fp32 the count does
+    not change a bit (measured), so fp32 skips the extra work.
+    """
+    import torch
+
+    length = _RECIPE_LENGTH.get()
+    if length is None or dtype == torch.float32:
+        return 0
+    return int(length // attention.global_block_size)
 
 
 def _transient_global_bias(attention: Any, mask: Any, block_ids: Any, segment_ids: Any, blocks: int, dtype: Any) -> Any:
@@ -315,6 +346,16 @@ class LongT5(Family):
     def position_limit(self, config: Any) -> int | None:
         """No learned position table: any length runs, so the docs recipe's limit applies."""
         return DEFAULT_INPUT_LIMIT
+
+    @contextlib.contextmanager
+    def padded_like(self, length: int) -> Iterator[None]:
+        """The transient-global fast path gives an unpadded input the recipe's count of global keys, padded to
+        ``length`` as the docs recipe pads, where the dtype rounds by it (see ``_recipe_globals``)."""
+        token = _RECIPE_LENGTH.set(length)
+        try:
+            yield
+        finally:
+            _RECIPE_LENGTH.reset(token)
 
     def fast_paths(self) -> tuple[FastPath, ...]:
         """Beam-shared cross-attention, block attention a few blocks at a time, a sync-free fp16 clamp, the

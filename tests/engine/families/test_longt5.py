@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+from conftest import NATIVE_BF16
 
 from longsum.config import ModelSettings
 from longsum.engine.families import FAMILIES, family_for, longt5
@@ -93,3 +94,39 @@ def test_chunked_encoder_attention_keeps_every_value(tiny_model, lengths, dtype,
     assert torch.equal(fast_out, stock_out)
     assert torch.equal(again, fast_out)
     assert torch.equal(fast_states, stock_states)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, pytest.param(torch.bfloat16, marks=NATIVE_BF16)])
+def test_an_unpadded_input_rounds_as_the_recipe_s_padded_one(dtype):
+    from transformers import LongT5Config, LongT5EncoderModel
+
+    # LongT5-base's block and head sizes; 9,900 tokens have 618 global blocks, the recipe's 16,384 have 1,024.
+    config = LongT5Config(
+        vocab_size=512,
+        d_model=64,
+        d_kv=64,
+        num_heads=1,
+        d_ff=64,
+        num_layers=1,
+        encoder_attention_type="transient-global",
+    )
+    torch.manual_seed(0)
+    encoder = LongT5EncoderModel(config).to(dtype).eval()
+    length, limit = 9900, 16384
+    ids = torch.randint(3, 512, (1, limit))
+    mask = torch.zeros(1, limit, dtype=torch.long)
+    mask[0, :length] = 1
+    ids = ids * mask
+    paths = [p for p in LONGT5_PATHS if p.name == "chunked-transient-global-attention"]
+    family = FAMILIES["longt5"]
+    with torch.inference_mode():
+        recipe = encoder(input_ids=ids, attention_mask=mask).last_hidden_state[:, :length]
+        alone = encoder(input_ids=ids[:, :length]).last_hidden_state
+        with fast_paths(encoder, paths):
+            fast = encoder(input_ids=ids[:, :length]).last_hidden_state
+            with family.padded_like(limit):
+                padded_like = encoder(input_ids=ids[:, :length]).last_hidden_state
+    assert torch.equal(fast, alone)
+    assert torch.equal(padded_like, recipe)
+    # bf16 products round by how many keys they sum: alone, the input is not the recipe's to the bit.
+    assert torch.equal(alone, recipe) == (dtype == torch.float32)
