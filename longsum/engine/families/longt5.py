@@ -140,32 +140,46 @@ def _side_bias_table(attention: Any, globals_count: int, device: Any) -> Any:
 SCORE_CHUNK_BYTES = {"cpu": 2 << 20, "other": 256 << 20}
 
 
-def _block_attention(query: Any, key: Any, value: Any, bias: Any) -> Any:
+def _block_attention(query: Any, key: Any, value: Any, bias: Any, side: tuple[Any, Any] | None = None) -> Any:
     """``softmax(q k^T + bias) v`` per block, as (batch, blocks x block_len, heads x dim), a few blocks at a time.
 
-    ``query`` is (batch, blocks, block_len, heads, dim), ``key``/``value`` (batch, blocks, keys,
-    heads, dim) and ``bias`` broadcasts to (batch, blocks, heads, block_len, keys). Each chunk runs
-    the stock operations on slices of the stock tensors, so every value is the stock one to the
-    bit (tested); only the scores no longer exist for all blocks at once. A fused kernel
-    (``scaled_dot_product_attention``) was faster still but rounds differently, and on random tiny
+    ``query``, ``key`` and ``value`` are (batch, blocks, block_len, heads, dim); ``side``, transient-global's
+    keys and values of the global blocks, (batch, globals, heads, dim); ``bias`` broadcasts to (batch, blocks,
+    heads, block_len, 3 x block_len + globals). A chunk's keys and values (its blocks' three-block neighbourhoods,
+    then the side rows, written once) go into buffers of the stock concatenated layout reused by every chunk, and
+    the chunk runs the stock operations, every product of the stock shape: every value is the stock one to the
+    bit (tested). Neither the scores nor the neighbourhoods and tiled side rows exist for all blocks at once. A
+    fused kernel (``scaled_dot_product_attention``) was faster still but rounds differently, and on random tiny
     models that flipped a beam against the docs recipe.
     """
     import torch
 
     batch, blocks, length, heads, dim = query.shape
-    per_block = batch * heads * length * key.shape[2] * query.element_size()
+    width = 3 * length + (side[0].shape[1] if side is not None else 0)
+    per_block = batch * heads * length * width * query.element_size()
     budget = SCORE_CHUNK_BYTES["cpu" if query.device.type == "cpu" else "other"]
-    step = max(1, budget // per_block)
-
-    def chunk(states: Any, start: int) -> Any:
-        return states[:, start : start + step] if states.shape[1] > 1 else states
-
+    step = min(blocks, max(1, budget // per_block))
+    buffers = [states.new_empty(batch, step, width, heads, dim) for states in (key, value)]
+    if side is not None:
+        for buffer, side_states in zip(buffers, side, strict=True):
+            buffer[:, :, 3 * length :] = side_states[:, None]
+    # Each block's neighbourhood (blocks i - 1 to i + 1, zeros past either end, as transformers'
+    # ``_concatenate_3_blocks``) as a view of the blocks padded by one: (batch, blocks, 3, block_len, heads, dim).
+    windows = [
+        torch.nn.functional.pad(states, (0, 0, 0, 0, 0, 0, 1, 1)).unfold(1, 3, 1).permute(0, 1, 5, 2, 3, 4)
+        for states in (key, value)
+    ]
     parts = []
     for start in range(0, blocks, step):
-        scores = torch.einsum("...qhd,...khd->...hqk", chunk(query, start), chunk(key, start))
-        scores += chunk(bias, start)
+        count = min(step, blocks - start)
+        chunk_keys, chunk_values = (buffer[:, :count] for buffer in buffers)
+        for buffer, window in zip((chunk_keys, chunk_values), windows, strict=True):
+            buffer[:, :, : 3 * length].view(batch, count, 3, length, heads, dim).copy_(window[:, start : start + count])
+        chunk_bias = bias[:, start : start + step] if bias.shape[1] > 1 else bias
+        scores = torch.einsum("...qhd,...khd->...hqk", query[:, start : start + step], chunk_keys)
+        scores += chunk_bias
         weights = torch.nn.functional.softmax(scores.float(), dim=-1).type_as(scores).type(value.dtype)
-        parts.append(torch.einsum("...hqk,...khd->...qhd", weights, chunk(value, start)))
+        parts.append(torch.einsum("...hqk,...khd->...qhd", weights, chunk_values))
     return torch.cat(parts, dim=1).view(batch, blocks * length, heads * dim)
 
 
@@ -191,22 +205,15 @@ def _local_forward(
     return attention.o(out), position_bias
 
 
-def _project(attention: Any, states: Any) -> tuple[Any, Any, Any]:
-    """Queries, keys and values of ``states`` as (batch, blocks, block_len, heads, dim); keys and values are 3
-    blocks wide."""
-    from transformers.models.longt5.modeling_longt5 import (
-        _concatenate_3_blocks,
-        _split_into_blocks,
-    )
+def _project(attention: Any, states: Any) -> tuple[Any, ...]:
+    """Queries, keys and values of ``states``, each (batch, blocks, block_len, heads, dim)."""
+    from transformers.models.longt5.modeling_longt5 import _split_into_blocks
 
     def blocks(projection: Any) -> Any:
         shaped = projection(states).view(states.shape[0], -1, attention.n_heads, attention.key_value_proj_dim)
         return _split_into_blocks(shaped, attention.block_len, dim=1)
 
-    def three_wide(projection: Any) -> Any:
-        return _concatenate_3_blocks(blocks(projection), block_dim=1, sequence_dim=2)
-
-    return blocks(attention.q), three_wide(attention.k), three_wide(attention.v)
+    return tuple(blocks(projection) for projection in (attention.q, attention.k, attention.v))
 
 
 def _transient_global_forward(
@@ -234,16 +241,13 @@ def _transient_global_forward(
         _create_global_aggregates(hidden_states, block_ids, globals_count)
     )
     query, key, value = _project(attention, hidden_states)
-    blocks = query.shape[1]
-
-    def with_side(states: Any, projection: Any) -> Any:
-        side = projection(global_inputs).view(batch, 1, globals_count, attention.n_heads, attention.key_value_proj_dim)
-        return torch.cat([states, side.expand(-1, blocks, -1, -1, -1)], dim=2)
-
-    key, value = with_side(key, attention.k), with_side(value, attention.v)
+    side_keys, side_values = (
+        projection(global_inputs).view(batch, globals_count, attention.n_heads, attention.key_value_proj_dim)
+        for projection in (attention.k, attention.v)
+    )
     if position_bias is None:
-        position_bias = _transient_global_bias(attention, mask, block_ids, segment_ids, blocks, query.dtype)
-    out = _block_attention(query, key, value, position_bias)[:, :length]
+        position_bias = _transient_global_bias(attention, mask, block_ids, segment_ids, query.shape[1], query.dtype)
+    out = _block_attention(query, key, value, position_bias, (side_keys, side_values))[:, :length]
     return attention.o(out), position_bias
 
 
