@@ -1,9 +1,8 @@
-"""LongT5 (local and transient-global attention): position limit, tiny builder and its fast paths."""
+"""LongT5 (local and transient-global attention): position limit, beam-shared cross-attention and its fast paths."""
 
 from __future__ import annotations
 
 import contextlib
-import contextvars
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,11 +14,9 @@ from longsum.engine.families.base import (
     register,
 )
 from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
+from longsum.engine.families.longt5_blocks import RECIPE_LENGTH, local_forward, transient_global_forward
 
 MODEL_CLASSES = ("LongT5ForConditionalGeneration",)
-
-#: The length the recipe pads inputs to, while an unpadded input must round as if padded to it (see ``LongT5``).
-_RECIPE_LENGTH: contextvars.ContextVar[int | None] = contextvars.ContextVar("longt5_recipe_length", default=None)
 
 
 def _beam_shared_cross_attention(
@@ -120,199 +117,6 @@ def _sync_free_block_forward(
     return (clamp_inf_sync_free(block.layer[-1](hidden_states)), *extras)
 
 
-def _side_bias_table(attention: Any, globals_count: int, device: Any) -> Any:
-    """Side (token -> global block) bias by the token's own global block: (globals + 1, globals, heads).
-
-    Row 0 serves padding (block id -1), row i + 1 global block i. The stock
-    ``compute_side_bias`` computes a relative-position bucket (logs included) for every token x
-    global block pair, though a token's bucket depends only on the block it belongs to: measured
-    on the CPU, that was a third of a tiny model's encoder time at 16k tokens.
-    """
-    import torch
-
-    positions = torch.arange(globals_count, device=device)
-    own_blocks = torch.arange(-1, globals_count, device=device)
-    buckets = attention._relative_position_bucket(
-        positions[None, :] - own_blocks[:, None],
-        bidirectional=not attention.is_decoder,
-        num_buckets=attention.relative_attention_num_buckets,
-        max_distance=attention.relative_attention_max_distance,
-    )
-    return attention.global_relative_attention_bias(buckets)
-
-
-#: Attention scores computed at a time: on the CPU, what stays in cache through softmax; on a GPU,
-#: enough to keep kernels large while capping the encoder's (blocks x heads x 128 x keys) peak.
-SCORE_CHUNK_BYTES = {"cpu": 2 << 20, "other": 256 << 20}
-
-
-def _block_attention(query: Any, key: Any, value: Any, bias: Any) -> Any:
-    """``softmax(q k^T + bias) v`` per block, as (batch, blocks x block_len, heads x dim), a few blocks at a time.
-
-    ``query`` is (batch, blocks, block_len, heads, dim), ``key``/``value`` (batch, blocks, keys,
-    heads, dim) and ``bias`` broadcasts to (batch, blocks, heads, block_len, keys). Each chunk runs
-    the stock operations on slices of the stock tensors, so every value is the stock one to the
-    bit (tested); only the scores no longer exist for all blocks at once. A fused kernel
-    (``scaled_dot_product_attention``) was faster still but rounds differently, and on random tiny
-    models that flipped a beam against the docs recipe.
-    """
-    import torch
-
-    batch, blocks, length, heads, dim = query.shape
-    per_block = batch * heads * length * key.shape[2] * query.element_size()
-    budget = SCORE_CHUNK_BYTES["cpu" if query.device.type == "cpu" else "other"]
-    step = max(1, budget // per_block)
-
-    def chunk(states: Any, start: int) -> Any:
-        return states[:, start : start + step] if states.shape[1] > 1 else states
-
-    parts = []
-    for start in range(0, blocks, step):
-        scores = torch.einsum("...qhd,...khd->...hqk", chunk(query, start), chunk(key, start))
-        scores += chunk(bias, start)
-        weights = torch.nn.functional.softmax(scores.float(), dim=-1).type_as(scores).type(value.dtype)
-        parts.append(torch.einsum("...hqk,...khd->...qhd", weights, chunk(value, start)))
-    return torch.cat(parts, dim=1).view(batch, blocks * length, heads * dim)
-
-
-def _stock_needed(attention: Any, position_bias: Any, output_attentions: bool) -> bool:
-    """Whether an encoder attention layer must run its stock forward: weights asked for, or a bias it cannot build."""
-    return output_attentions or (position_bias is None and not attention.has_relative_attention_bias)
-
-
-def _local_forward(
-    attention: Any, hidden_states: Any, mask: Any = None, position_bias: Any = None, output_attentions: bool = False
-) -> tuple[Any, ...]:
-    """``LongT5LocalAttention.forward`` with its attention taken a few blocks at a time."""
-    import torch
-
-    if _stock_needed(attention, position_bias, output_attentions):
-        return type(attention).forward(attention, hidden_states, mask, position_bias, output_attentions)
-    query, key, value = _project(attention, hidden_states)
-    if position_bias is None:
-        position_bias = attention.compute_bias(attention.block_len)
-        if mask is not None:
-            position_bias = position_bias + torch.where(mask > 0, 0.0, -1e10).transpose(1, 2)
-    out = _block_attention(query, key, value, position_bias)[:, : hidden_states.shape[1]]
-    return attention.o(out), position_bias
-
-
-def _project(attention: Any, states: Any) -> tuple[Any, Any, Any]:
-    """Queries, keys and values of ``states`` as (batch, blocks, block_len, heads, dim); keys and values are 3
-    blocks wide."""
-    from transformers.models.longt5.modeling_longt5 import (
-        _concatenate_3_blocks,
-        _split_into_blocks,
-    )
-
-    def blocks(projection: Any) -> Any:
-        shaped = projection(states).view(states.shape[0], -1, attention.n_heads, attention.key_value_proj_dim)
-        return _split_into_blocks(shaped, attention.block_len, dim=1)
-
-    def three_wide(projection: Any) -> Any:
-        return _concatenate_3_blocks(blocks(projection), block_dim=1, sequence_dim=2)
-
-    return blocks(attention.q), three_wide(attention.k), three_wide(attention.v)
-
-
-def _transient_global_forward(
-    attention: Any, hidden_states: Any, mask: Any = None, position_bias: Any = None, output_attentions: bool = False
-) -> tuple[Any, ...]:
-    """``LongT5TransientGlobalAttention.forward`` taken a few blocks at a time, its bias and masks built once per stack.
-
-    The stock layer rebuilds the local mask in every layer, even where the first layer's bias is
-    passed in, and builds the first layer's bias through padded copies and a concatenation.
-    """
-    import torch
-    from transformers.models.longt5.modeling_longt5 import (
-        _create_global_aggregates,
-        _make_global_fixed_block_ids,
-    )
-
-    if _stock_needed(attention, position_bias, output_attentions):
-        return type(attention).forward(attention, hidden_states, mask, position_bias, output_attentions)
-    batch, length = hidden_states.shape[:2]
-    if mask is None:
-        mask = torch.ones(batch, length, device=hidden_states.device)
-    block_ids, segment_ids = _make_global_fixed_block_ids(mask, attention.global_block_size)
-    globals_count = segment_ids.shape[-1]
-    global_inputs = attention.global_input_layer_norm(
-        _create_global_aggregates(hidden_states, block_ids, globals_count)
-    )
-    query, key, value = _project(attention, hidden_states)
-    blocks = query.shape[1]
-
-    extra = _recipe_globals(attention, hidden_states.dtype) - globals_count
-
-    def with_side(states: Any, projection: Any) -> Any:
-        side = projection(global_inputs).view(batch, 1, globals_count, attention.n_heads, attention.key_value_proj_dim)
-        if extra > 0:
-            # The recipe's padded global blocks are all-zero aggregates, whose keys and values are zero.
-            side = torch.cat([side, side.new_zeros(batch, 1, extra, *side.shape[3:])], dim=2)
-        return torch.cat([states, side.expand(-1, blocks, -1, -1, -1)], dim=2)
-
-    key, value = with_side(key, attention.k), with_side(value, attention.v)
-    if position_bias is None:
-        position_bias = _transient_global_bias(attention, mask, block_ids, segment_ids, blocks, query.dtype)
-        if extra > 0:
-            # The recipe masks its padded global blocks out of every token's scores.
-            masked = position_bias.new_full((*position_bias.shape[:-1], extra), -1e10)
-            position_bias = torch.cat([position_bias, masked], dim=-1)
-    out = _block_attention(query, key, value, position_bias)[:, :length]
-    return attention.o(out), position_bias
-
-
-def _recipe_globals(attention: Any, dtype: Any) -> int:
-    """How many global blocks the recipe's padded input has, where the run must round as it does; 0 elsewhere.
-
-    In half precision the CPU's product of probabilities and values rounds by how many keys it sums over (measured
-    with oneDNN's bf16 kernel: 513 to 1,024 keys round otherwise than 1,405), and the recipe's padded input has more
-    global keys than the unpadded one. Zero keys, masked out, make the count the recipe's. In fp32 the count does
-    not change a bit (measured), so fp32 skips the extra work.
-    """
-    import torch
-
-    length = _RECIPE_LENGTH.get()
-    if length is None or dtype == torch.float32:
-        return 0
-    return int(length // attention.global_block_size)
-
-
-def _transient_global_bias(attention: Any, mask: Any, block_ids: Any, segment_ids: Any, blocks: int, dtype: Any) -> Any:
-    """The (batch, blocks, heads, block_len, 3 x block_len + globals) bias transformers builds, written in place.
-
-    Same values as the stock layer-0 computation: the local bias plus its mask, then each token's
-    global-block bias row (see ``_side_bias_table``) plus the side mask, which is all zeros for
-    an unpadded input and then skipped. Writing both halves straight into one tensor saves the
-    stock path's concatenation and its padded intermediate copies.
-    """
-    import torch
-    from transformers.models.longt5.modeling_longt5 import _get_local_attention_mask
-
-    batch, length = mask.shape
-    block_len, globals_count = attention.block_len, segment_ids.shape[-1]
-    bias = torch.empty(
-        batch, blocks, attention.n_heads, block_len, 3 * block_len + globals_count, dtype=dtype, device=mask.device
-    )
-    local_mask = torch.where(_get_local_attention_mask(mask, block_len, mask.device) > 0, 0.0, -1e10).transpose(1, 2)
-    bias[..., : 3 * block_len] = attention.compute_bias(block_len) + local_mask
-    table = _side_bias_table(attention, globals_count, block_ids.device).to(dtype)
-    # Rows of the table by block id + 1 (padding is -1); the block padding past ``length`` takes a zero row.
-    zero_row = table.shape[0]
-    table = torch.cat([table, table.new_zeros(1, *table.shape[1:])]).permute(0, 2, 1)  # (globals + 2, heads, globals)
-    rows = torch.full((batch, blocks * block_len), zero_row, dtype=torch.long, device=mask.device)
-    rows[:, :length] = block_ids.long() + 1
-    side = table[rows].view(batch, blocks, block_len, attention.n_heads, globals_count).transpose(2, 3)
-    bias[..., 3 * block_len :] = side
-    side_allowed = torch.eq(mask[..., None], segment_ids[:, None, :])
-    if not bool(side_allowed.all()):
-        side_mask = torch.where(side_allowed, 0.0, -1e10).to(dtype)
-        padded = torch.zeros(batch, blocks * block_len, globals_count, dtype=dtype, device=mask.device)
-        padded[:, :length] = side_mask
-        bias[..., 3 * block_len :] += padded.view(batch, blocks, 1, block_len, globals_count)
-    return bias
-
-
 def _instances(class_name: str, forward: Any) -> Any:
     def targets(model: Any) -> list[tuple[Any, Any]]:
         return [(module, forward) for module in model.modules() if type(module).__name__ == class_name]
@@ -350,23 +154,23 @@ class LongT5(Family):
     @contextlib.contextmanager
     def padded_like(self, length: int) -> Iterator[None]:
         """The transient-global fast path gives an unpadded input the recipe's count of global keys, padded to
-        ``length`` as the docs recipe pads, where the dtype rounds by it (see ``_recipe_globals``)."""
-        token = _RECIPE_LENGTH.set(length)
+        ``length`` as the docs recipe pads, where the dtype rounds by it (see ``longt5_blocks.recipe_globals``)."""
+        token = RECIPE_LENGTH.set(length)
         try:
             yield
         finally:
-            _RECIPE_LENGTH.reset(token)
+            RECIPE_LENGTH.reset(token)
 
     def fast_paths(self) -> tuple[FastPath, ...]:
         """Beam-shared cross-attention, block attention a few blocks at a time, a sync-free fp16 clamp, the
         preallocated self-attention cache."""
         return (
             FastPath("beam-shared-cross-attention", MODEL_CLASSES, _cross_attentions, beam_cache=True),
-            FastPath("chunked-local-attention", MODEL_CLASSES, _instances("LongT5LocalAttention", _local_forward)),
+            FastPath("chunked-local-attention", MODEL_CLASSES, _instances("LongT5LocalAttention", local_forward)),
             FastPath(
                 "chunked-transient-global-attention",
                 MODEL_CLASSES,
-                _instances("LongT5TransientGlobalAttention", _transient_global_forward),
+                _instances("LongT5TransientGlobalAttention", transient_global_forward),
             ),
             FastPath(
                 "sync-free-fp16-clamp", MODEL_CLASSES, _instances("LongT5Block", _sync_free_block_forward), _is_fp16
