@@ -211,26 +211,9 @@ def test_the_export_runs_once_and_only_a_whole_one_is_kept(venv, tmp_path):
 @pytest.mark.slow
 def test_the_script_times_both_and_compares_their_summaries(tiny_tglobal, tmp_path, capsys):
     report_path = tmp_path / "report.json"
-    main(
-        [
-            "--model",
-            str(tiny_tglobal),
-            "--dataset",
-            str(EXAMPLES),
-            "--documents",
-            "2",
-            "--max-input-tokens",
-            "512",
-            "--max-new-tokens",
-            "8",
-            "--ort-venv",
-            str(ORT_VENV),
-            "--export-dir",
-            str(tmp_path / "export"),
-            "--json",
-            str(report_path),
-        ]
-    )
+    settings = ["--documents", "2", "--max-input-tokens", "512", "--max-new-tokens", "8"]
+    paths = ["--model", str(tiny_tglobal), "--dataset", str(EXAMPLES), "--ort-venv", str(ORT_VENV)]
+    main([*settings, *paths, "--export-dir", str(tmp_path / "export"), "--json", str(report_path)])
     report = json.loads(report_path.read_text())
     rows = report["documents"]
     assert len(rows) == 2 and rows[0]["ort_ids"] != rows[1]["ort_ids"]
