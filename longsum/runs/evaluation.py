@@ -185,7 +185,9 @@ def generate(run: EvalRun, documents: Iterable[Document] | None = None, progress
     batching = config.batching
     runner = BatchRunner(
         summarizer,
-        Limits.initial(batching, summarizer.batch_tokens_hint(), summarizer.batch_multiple),
+        Limits.initial(
+            batching, summarizer.batch_tokens_hint(), summarizer.batch_multiple, summarizer.same_length_batches
+        ),
         batching.max_input_tokens if batching.padding == "max-length" else None,
         progress,
         stats.runner,

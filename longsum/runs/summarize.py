@@ -85,9 +85,10 @@ def summarize_files(names: list[str], summarizer: Summarizer, batching: BatchSet
         text = read_input(name)
         ids, source_tokens = summarizer.encode(text) if text.strip() else ([], 0)
         items.append(Item(Document(index, name, text, None), ids, source_tokens))
-    runner = BatchRunner(
-        summarizer, Limits.initial(batching, summarizer.batch_tokens_hint(), summarizer.batch_multiple), None
+    limits = Limits.initial(
+        batching, summarizer.batch_tokens_hint(), summarizer.batch_multiple, summarizer.same_length_batches
     )
+    runner = BatchRunner(summarizer, limits, None)
     done: dict[int, FileSummary] = {}
     for window in windows(items, batching.sort_window):
         for finished in runner.run_window(window):
