@@ -91,9 +91,9 @@ def test_sdpa_in_bf16_rounds_a_query_by_the_padded_key_length_but_not_by_the_bat
     """Why the rule exists (padding changes bits) and why batches of one length are exact (more inputs do not)."""
     generator = torch.Generator().manual_seed(0)
     padded_differ = batched_differ = 0
-    for length in (31, 100, 255, 511, 513, 943):
+    for length in (31, 255, 513, 943):
         query, keys, values = (
-            torch.randn(4, 8, rows, 64, generator=generator).bfloat16() for rows in (2, length + 37, length + 37)
+            torch.randn(16, 16, rows, 64, generator=generator).bfloat16() for rows in (2, length + 37, length + 37)
         )
         alone = attention(query[:1], keys[:1, :, :length], values[:1, :, :length])
         padded_differ += not torch.equal(alone, attention(query[:1], keys[:1], values[:1], length))
