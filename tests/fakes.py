@@ -24,6 +24,7 @@ class EchoSummarizer:
         self.batches: list[Batch] = []
         self.warnings: list[str] = []
         self.batch_multiple = 1
+        self.same_length_batches = False
 
     def encode(self, text: str) -> tuple[list[int], int]:
         ids = [ord(c) % 97 + 3 for c in text] + [1]

@@ -129,20 +129,27 @@ class Limits:
 
     ``multiple``: dynamic batches hold a multiple of this many documents wherever they can, so that
     every document's decoder rows round as in the docs recipe's batches (see ``plan_batches``).
+    ``same_length``: dynamic batches hold documents of one input length only, so nothing is padded (for models
+    whose outputs change with the padding, see ``engine/key_padding.py``).
     """
 
     tokens: int
     documents: int
     multiple: int = 1
+    same_length: bool = False
 
     @classmethod
-    def initial(cls, settings: BatchSettings, memory_hint: int | None = None, multiple: int = 1) -> Limits:
-        """The user's limits, else ``memory_hint`` (tokens that fit on the device), else the defaults."""
+    def initial(
+        cls, settings: BatchSettings, memory_hint: int | None = None, multiple: int = 1, same_length: bool = False
+    ) -> Limits:
+        """The user's limits, else ``memory_hint`` (tokens that fit on the device), else the defaults; ``multiple``
+        and ``same_length`` shape dynamic batches only."""
         tokens = settings.max_batch_tokens or memory_hint or DEFAULT_MAX_BATCH_TOKENS
         if settings.padding == "max-length":
             documents = settings.batch_size or max(1, tokens // (settings.max_input_tokens or DEFAULT_INPUT_LIMIT))
             return cls(tokens=tokens, documents=documents)
-        return cls(tokens=tokens, documents=settings.batch_size or DEFAULT_MAX_BATCH_DOCS, multiple=multiple)
+        documents = settings.batch_size or DEFAULT_MAX_BATCH_DOCS
+        return cls(tokens=tokens, documents=documents, multiple=multiple, same_length=same_length)
 
     def below(self, batch: Batch) -> Limits:
         """Limits that put at most half of ``batch``'s documents together (after it ran out of memory)."""
@@ -160,7 +167,8 @@ def plan_batches(items: Sequence[Item], limits: Limits, pad_to: int | None = Non
     Dynamic (``pad_to`` is ``None``): longest first, each batch filled while ``documents x longest
     input`` stays within the token limit and the document limit; an input over the token limit goes
     alone. With ``pad_to``: dataset order, ``limits.documents`` at a time, every input padded to
-    ``pad_to`` tokens, as the docs recipe runs.
+    ``pad_to`` tokens, as the docs recipe runs. With ``limits.same_length``, a dynamic batch also closes
+    where the input length changes, so no input is padded.
 
     A dynamic batch that would close with a count off ``limits.multiple`` hands its shortest
     documents on to the next one, and a last batch off it is split, so only one batch a window
@@ -184,6 +192,9 @@ def plan_batches(items: Sequence[Item], limits: Limits, pad_to: int | None = Non
     for item in sorted(items, key=lambda it: -it.length):
         # Sorted longest first, so the first item of a batch sets its padded length.
         if current and ((len(current) + 1) * current[0].length > limits.tokens or len(current) == most):
+            current = close(current)
+        # At a change of length ``close`` may carry some on: they are of the length that ends, so closed too.
+        while limits.same_length and current and item.length != current[0].length:
             current = close(current)
         current.append(item)
     while current:

@@ -71,7 +71,7 @@ def eval_signature(config: EvalConfig, info: SummarizerInfo, versions: dict[str,
             "data": data_label(data),
             "n": data.limit if data.limit is not None else "all",
             "in": config.batching.max_input_tokens,
-            "pad": config.batching.padding,
+            "pad": "same-length" if info.same_length_batches else config.batching.padding,
             **_generation_fields(
                 info,
                 ("beams", "num_beams"),

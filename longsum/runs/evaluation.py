@@ -13,7 +13,7 @@ from itertools import islice
 from pathlib import Path
 
 from longsum.config import EvalConfig
-from longsum.engine.batching import Item, Limits, prefetch, windows
+from longsum.engine.batching import Item, prefetch, windows
 from longsum.engine.families import DEFAULT_INPUT_LIMIT
 from longsum.engine.nli import check_nli, default_device
 from longsum.engine.timing import PhaseTimes
@@ -46,7 +46,7 @@ from longsum.runs.scoring import RecordCounts, ScoredRecords, add_faithfulness, 
 from longsum.sources.documents import Document, ReadStats, iter_documents
 from longsum.summarizers.protocol import Progress, Summarizer, SummarizerInfo
 from longsum.summarizers.resolver import load_summarizer
-from longsum.summarizers.runner import BatchRunner
+from longsum.summarizers.runner import BatchRunner, initial_limits
 
 
 @dataclass
@@ -185,7 +185,7 @@ def generate(run: EvalRun, documents: Iterable[Document] | None = None, progress
     batching = config.batching
     runner = BatchRunner(
         summarizer,
-        Limits.initial(batching, summarizer.batch_tokens_hint(), summarizer.batch_multiple),
+        initial_limits(summarizer, batching),
         batching.max_input_tokens if batching.padding == "max-length" else None,
         progress,
         stats.runner,

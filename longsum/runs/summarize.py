@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from longsum.config import BatchSettings
-from longsum.engine.batching import Item, Limits, windows
+from longsum.engine.batching import Item, windows
 from longsum.errors import LongsumError
 from longsum.sources.documents import Document
 from longsum.summarizers.protocol import Summarizer
-from longsum.summarizers.runner import BatchRunner
+from longsum.summarizers.runner import BatchRunner, initial_limits
 
 STDIN = "-"
 
@@ -85,9 +85,7 @@ def summarize_files(names: list[str], summarizer: Summarizer, batching: BatchSet
         text = read_input(name)
         ids, source_tokens = summarizer.encode(text) if text.strip() else ([], 0)
         items.append(Item(Document(index, name, text, None), ids, source_tokens))
-    runner = BatchRunner(
-        summarizer, Limits.initial(batching, summarizer.batch_tokens_hint(), summarizer.batch_multiple), None
-    )
+    runner = BatchRunner(summarizer, initial_limits(summarizer, batching), None)
     done: dict[int, FileSummary] = {}
     for window in windows(items, batching.sort_window):
         for finished in runner.run_window(window):

@@ -34,6 +34,7 @@ class _SentenceSummarizer(ABC):
         self.splitter = splitter
         self.warnings: list[str] = []
         self.batch_multiple = 1
+        self.same_length_batches = False
 
     def encode(self, text: str) -> tuple[list[int], int]:
         """One placeholder id per word, so batching and the length buckets count words; never truncated."""

@@ -58,6 +58,7 @@ class CausalSummarizer:
         self.warnings: list[str] = list(warnings or [])
         # Each prompt is decoded alone, so no batch size rounds differently from another.
         self.batch_multiple = 1
+        self.same_length_batches = False
         # The prefill is the forward over more than one position; the steps after it feed one token each.
         self.prefill_clock = ModuleClock(loaded.model, loaded.device, counts=is_prefill)
 

@@ -78,6 +78,8 @@ class SummarizerInfo:
         family: the model family (``engine/families``) serving the checkpoint.
         max_input_tokens: the input limit in force.
         fast_paths: the fast paths engaged after the load-time check.
+        same_length_batches: whether dynamic batches hold documents of one input length only (the model's summaries
+            change with the padding, ``engine/key_padding.py``).
         sentence_splitter: how a baseline splits sentences.
         input_unit: what ``max_input_tokens`` and the input lengths count (``tokens``, or ``words`` for a baseline).
         kind: ``seq2seq`` or ``causal`` for a model (``None`` for a baseline); for a causal LM,
@@ -95,6 +97,7 @@ class SummarizerInfo:
     family: str | None = None
     max_input_tokens: int | None = None
     fast_paths: tuple[str, ...] = ()
+    same_length_batches: bool = False
     sentence_splitter: str | None = None
     input_unit: str = "tokens"
     kind: str | None = None
@@ -121,6 +124,9 @@ class SummarizerInfo:
                 "max_input_tokens": self.max_input_tokens,
                 "fast_paths": list(self.fast_paths),
             }
+            if self.same_length_batches:
+                # Only where it holds: other records stay as they were.
+                values["same_length_batches"] = True
         if self.sentence_splitter is not None:
             values |= {"sentence_splitter": self.sentence_splitter, "input_unit": self.input_unit}
         if self.prompt is not None:
@@ -138,6 +144,8 @@ class Summarizer(Protocol):
     warnings: list[str]
     #: Dynamic batches hold a multiple of this many documents wherever they can (``Limits.multiple``).
     batch_multiple: int
+    #: Dynamic batches hold documents of one input length only (``Limits.same_length``).
+    same_length_batches: bool
 
     def encode(self, text: str) -> tuple[list[int], int]:
         """The input ids the model will see (truncated) and the document's full length in tokens."""

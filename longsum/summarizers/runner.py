@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from longsum.config import BatchSettings
 from longsum.engine.batching import Batch, Item, Limits, plan_batches
 from longsum.engine.memory import is_out_of_memory, release_cached_memory
 from longsum.errors import LongsumError
@@ -44,6 +45,13 @@ class RunnerStats:
     def padding_efficiency(self) -> float:
         """Real input tokens over input tokens the encoder processed."""
         return self.processed_tokens / self.encoder_tokens if self.encoder_tokens else 1.0
+
+
+def initial_limits(summarizer: Summarizer, batching: BatchSettings) -> Limits:
+    """The first batch limits for ``summarizer``: the user's ``batching``, the device's memory, and the batch shape
+    the summarizer asks for (whole recipe batches, one input length)."""
+    hint = summarizer.batch_tokens_hint()
+    return Limits.initial(batching, hint, summarizer.batch_multiple, summarizer.same_length_batches)
 
 
 class BatchRunner:

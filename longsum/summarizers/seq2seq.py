@@ -9,6 +9,7 @@ from longsum.config import BatchSettings, GenerationSettings
 from longsum.engine.batching import RECIPE_BATCH_SIZE, RECIPE_NUM_BEAMS, Batch
 from longsum.engine.families import Family, FastPath, family_for, input_limit
 from longsum.engine.generation_config import effective_generation_config, generated_lengths, recorded_settings
+from longsum.engine.key_padding import same_length_batches, same_length_warning
 from longsum.engine.loading import LoadedModel
 from longsum.engine.memory import DecoderShape, batch_tokens_for_memory, free_device_memory
 from longsum.engine.seq2seq_decoding import encode_alone_decode_padded, padded
@@ -27,7 +28,9 @@ class Seq2SeqSummarizer:
     softmaxes to NaN that spreads into real tokens). Batches with ``pad_to`` run the docs
     recipe unchanged. The model's family (``engine/families``) adds what its model card passes
     (LED's global attention mask), sets the input limit and offers fast paths; ``load_seq2seq``
-    engages only those that the load-time check found to reproduce stock transformers.
+    engages only those that the load-time check found to reproduce stock transformers, and asks for
+    batches of one input length where the padded encoder outputs would change a summary
+    (``engine/key_padding``).
     """
 
     def __init__(
@@ -38,6 +41,7 @@ class Seq2SeqSummarizer:
         max_input_tokens: int,
         fast_paths: list[FastPath],
         warnings: list[str] | None = None,
+        same_length: bool = False,
     ) -> None:
         self.loaded = loaded
         self.family = family
@@ -47,6 +51,7 @@ class Seq2SeqSummarizer:
         self.warnings: list[str] = list(warnings or [])
         # Batches of whole recipe batches, so each document's decoder rows round as in the recipe's.
         self.batch_multiple = RECIPE_BATCH_SIZE
+        self.same_length_batches = same_length
         self.encoder_clock = ModuleClock(loaded.model.get_encoder(), loaded.device)
         self._checked = False
 
@@ -65,6 +70,7 @@ class Seq2SeqSummarizer:
             family=self.family.name,
             max_input_tokens=self.max_input_tokens,
             fast_paths=tuple(path.name for path in self.fast_paths),
+            same_length_batches=self.same_length_batches,
         )
 
     def encoding_seconds(self) -> float:
@@ -134,7 +140,8 @@ class Seq2SeqSummarizer:
 
 
 def load_seq2seq(loaded: LoadedModel, generation: GenerationSettings, batching: BatchSettings) -> Seq2SeqSummarizer:
-    """A seq2seq summarizer for ``loaded``, with the family's fast paths that pass the load-time check engaged.
+    """A seq2seq summarizer for ``loaded``, with the family's fast paths that pass the load-time check engaged, and
+    dynamic batches of one input length where padding the encoder outputs would change a summary.
 
     Raises:
         LongsumError: ``batching.max_input_tokens`` is more than the model's position limit.
@@ -148,4 +155,7 @@ def load_seq2seq(loaded: LoadedModel, generation: GenerationSettings, batching: 
     rounding = row_rounding_warning(loaded, config.num_beams or 1)
     if rounding is not None:
         warnings.append(rounding)
-    return Seq2SeqSummarizer(loaded, family, config, limit, paths, warnings)
+    same_length = same_length_batches(loaded, batching)
+    if same_length:
+        warnings.append(same_length_warning(loaded))
+    return Seq2SeqSummarizer(loaded, family, config, limit, paths, warnings, same_length)

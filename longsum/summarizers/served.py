@@ -73,6 +73,7 @@ class ServedSummarizer:
         self.policy = RetryPolicy(self.settings.max_retries)
         self.warnings: list[str] = []
         self.batch_multiple = 1
+        self.same_length_batches = False
         # The reading thread encodes while the request thread's caller cuts: a fast tokenizer is not re-entrant.
         self._tokenizing = threading.Lock()
 

@@ -146,3 +146,24 @@ def test_prefetch_stops_its_thread_when_the_consumer_stops_early():
     assert next(stream) == 0
     stream.close()
     assert not any(t.name == "longsum-prefetch" for t in threading.enumerate())
+
+
+@pytest.mark.parametrize(
+    "lengths, limits, expected",
+    [
+        ([30, 20, 30, 10, 20, 30], Limits(1000, 64, same_length=True), [[30, 30, 30], [20, 20], [10]]),
+        # A batch of one length off the multiple leaves its rest alone, never beside the next length.
+        ([30, 20, 30, 20, 30], Limits(1000, 64, 2, same_length=True), [[30, 30], [30], [20, 20]]),
+        ([10] * 5, Limits(25, 64, 2, same_length=True), [[10, 10], [10, 10], [10]]),  # the budget still bounds it
+        ([30, 20, 30, 10], Limits(1000, 64, 2), [[30, 30, 20, 10]]),  # without: padded to the longest
+    ],
+)
+def test_same_length_batches_hold_one_input_length_only(lengths, limits, expected):
+    batches = plan_batches(items(lengths), limits)
+    assert [[it.length for it in b.items] for b in batches] == expected
+
+
+def test_same_length_applies_to_dynamic_batches_only_and_survives_a_back_off():
+    limits = Limits.initial(BatchSettings(), None, 2, same_length=True)
+    assert limits.same_length and limits.below(Batch(tuple(items([40, 40])))).same_length
+    assert not Limits.initial(BatchSettings(padding="max-length", batch_size=2), None, 2, same_length=True).same_length

@@ -98,3 +98,10 @@ def test_a_served_model_names_its_endpoints_host_and_api_and_the_servers_chat_te
     assert "|kind:served|" in signature and "|chat:server|trunc:none|" in signature
     assert "|endpoint:gpu-node-3:8000|api:chat|" in signature
     assert "endpoint" not in eval_signature(EvalConfig(), DESCRIBED, VERSIONS)
+
+
+def test_the_signature_names_same_length_batches_where_they_replace_the_dynamic_ones():
+    config = EvalConfig(batching=BatchSettings(max_input_tokens=1024))
+    same_length = SummarizerInfo(model="org/bart", revision="abc", dtype="bf16", same_length_batches=True)
+    assert "|pad:same-length|" in eval_signature(config, same_length, VERSIONS)
+    assert "|pad:dynamic|" in eval_signature(config, DESCRIBED, VERSIONS)

@@ -2,6 +2,7 @@
 width."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -32,6 +33,12 @@ def test_a_model_s_info_names_its_family_limit_and_fast_paths():
         "fast_paths": ["beam-shared-cross-attention", "chunked-transient-global-attention"],
     }
     assert json.loads(json.dumps(SEQ2SEQ.to_dict())) == SEQ2SEQ.to_dict()
+
+
+def test_a_model_s_info_says_where_its_batches_hold_one_input_length():
+    same_length = replace(SEQ2SEQ, family="bart", same_length_batches=True).to_dict()
+    assert same_length.pop("same_length_batches") is True
+    assert same_length == {**SEQ2SEQ.to_dict(), "family": "bart"}
 
 
 def test_a_baseline_s_info_names_its_splitter_and_counts_words():

@@ -14,7 +14,7 @@ from longsum.errors import LongsumError
 from longsum.runs.evaluation import evaluate, evaluate_in_memory
 from longsum.sources.documents import Document
 from longsum.summarizers.protocol import Output
-from longsum.summarizers.runner import BatchRunner, GenerationFailed, RunnerStats
+from longsum.summarizers.runner import BatchRunner, GenerationFailed, RunnerStats, initial_limits
 
 
 def item(index, length, source_tokens=None):
@@ -150,3 +150,10 @@ def test_a_streaming_summarizer_yields_each_summary_alone_as_it_finishes_and_cou
     assert progress.calls == [(1, 5, 1), (1, 107, 1), (1, 3, 1)]
     assert (stats.processed_tokens, stats.generated_tokens) == (115, 3)
     assert stats.decode_seconds > 0
+
+
+def test_the_first_limits_take_the_batch_shape_the_summarizer_asks_for():
+    summarizer = EchoSummarizer()
+    summarizer.batch_multiple, summarizer.same_length_batches = 2, True
+    limits = initial_limits(summarizer, BatchSettings(batch_size=8))
+    assert (limits.documents, limits.multiple, limits.same_length) == (8, 2, True)

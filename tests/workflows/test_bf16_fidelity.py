@@ -1,11 +1,16 @@
 """End to end in bf16 on a CPU that computes it natively: eval gives the recipes' predictions run in bf16 (the same
 checkpoint loaded with ``dtype=torch.bfloat16``) with every fast path kept by the load-time self-check, for LongT5
-(both attention types, and the trained demonstration model) and each other family."""
+(both attention types, and the trained demonstration model) and each other family, whose dynamic batches give each
+document alone (in batches of one input length, with one warning, on SDPA attention)."""
+
+import json
 
 import pytest
-from conftest import NATIVE_BF16, staggered_dataset
+from conftest import NATIVE_BF16, staggered_dataset, staggered_texts
 from recipes import recipe_predictions
+from typer.testing import CliRunner
 
+from longsum.cli import app
 from longsum.config import BatchSettings, DataSettings, EvalConfig, GenerationSettings, ModelSettings, ScoreSettings
 from longsum.engine.families import FAMILIES
 from longsum.runs.evaluation import evaluate_in_memory
@@ -38,6 +43,24 @@ def texts_of(dataset) -> list[str]:
 def staggered(tmp_path_factory):
     """Inputs of 1 to 13 sentences, whose summaries finish at different steps."""
     return staggered_dataset(tmp_path_factory.mktemp("bf16-staggered"))
+
+
+#: The families that load with SDPA attention (transformers' default for them); the others compute it eagerly.
+SDPA_FAMILIES = ["bart", "pegasus"]
+#: The input limit of the mixed-length runs: the 8 shipped examples are longer, so they share this length.
+MIXED_INPUT = 512
+
+
+@pytest.fixture(scope="module")
+def mixed_lengths(tmp_path_factory):
+    """The shipped examples (each cut to ``MIXED_INPUT`` tokens: one length) and the staggered inputs (6 others)."""
+    from conftest import EXAMPLES
+
+    rows = [json.loads(line) for line in EXAMPLES.read_text(encoding="utf-8").splitlines()]
+    rows += [{"id": f"short-{i}", "article": t, "abstract": "a summary."} for i, t in enumerate(staggered_texts())]
+    path = tmp_path_factory.mktemp("bf16-mixed") / "docs.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
 
 
 def test_longt5_in_bf16_gives_the_docs_recipe_in_bf16_token_for_token(tiny_model, examples):
@@ -74,8 +97,7 @@ def test_trained_model_in_bf16_gives_the_docs_recipe_in_bf16(staggered):
 
 @pytest.mark.slow
 def test_each_family_in_bf16_keeps_its_fast_paths_and_gives_the_bf16_model_card_recipe(tiny_family, examples):
-    """Alone and padded to the limit, which fix every product's shape; in bf16 the families on SDPA attention
-    round by the padded length, so dynamic batches are held to neither (see docs/bf16-on-cpu.md)."""
+    """Alone and padded to the limit, which fix every product's shape (dynamic batches: the next test)."""
     name, model_dir = tiny_family
     texts = texts_of(examples)
 
@@ -100,3 +122,46 @@ def test_each_family_in_bf16_keeps_its_fast_paths_and_gives_the_bf16_model_card_
     assert one_by_one.fast_paths == [p.name for p in FAMILIES[name].fast_paths()] and not one_by_one.warnings
     _, max_length_predictions = run(padding="max-length", batch_size=2)
     assert [p.prediction for p in max_length_predictions] == model_card("max_length", 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("tiny_family", SDPA_FAMILIES, indirect=True)
+def test_sdpa_families_in_bf16_give_each_document_alone_in_dynamic_batches_of_mixed_lengths(
+    tiny_family, mixed_lengths, tmp_path
+):
+    """BART and PEGASUS, whose SDPA attention rounds by the padded key length on the CPU: their dynamic batches hold
+    one input length each (several documents where lengths repeat), said in one warning line."""
+    _, model_dir = tiny_family
+    texts = texts_of(mixed_lengths)
+    alone = recipe_predictions(
+        model_dir,
+        texts,
+        max_input=MIXED_INPUT,
+        max_length=MAX_LENGTH,
+        padding="longest",
+        batch_size=1,
+        dtype="bfloat16",
+    )
+    assert len(set(alone)) >= len(texts) - 1, "summaries must differ across documents"
+    result, predictions = evaluate_in_memory(bf16_config(model_dir, mixed_lengths, MIXED_INPUT, MAX_LENGTH))
+    assert [p.prediction for p in predictions] == alone
+    lengths = [[tokens for tokens, _ in batch] for batch in result.stats.runner.batches]
+    assert max(map(len, lengths)) >= 2 and len({n for batch in lengths for n in batch}) > 2
+    assert all(len(set(batch)) == 1 for batch in lengths)
+    assert result.summarizer.same_length_batches and "|pad:same-length|" in result.signature
+
+    out = tmp_path / "run"
+    cli = CliRunner().invoke(
+        app,
+        [
+            *("eval", "--model", str(model_dir), "--dataset", str(mixed_lengths), "--dtype", "bf16"),
+            *("--num-beams", "2", "--max-input-tokens", str(MIXED_INPUT), "--max-length", str(MAX_LENGTH)),
+            *("--output-dir", str(out)),
+        ],
+    )
+    assert cli.exit_code == 0, cli.output
+    # The terminal wraps long lines: count in the output with its line breaks taken out.
+    assert " ".join(cli.output.split()).count("SDPA attention rounds by the padded key length") == 1
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert len(metrics["warnings"]) == 1 and metrics["model"]["same_length_batches"] is True
+    assert [json.loads(line)["prediction"] for line in (out / "predictions.jsonl").read_text().splitlines()] == alone
