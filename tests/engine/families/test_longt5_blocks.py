@@ -59,15 +59,8 @@ def test_an_unpadded_input_rounds_as_the_recipe_s_padded_one(dtype):
     from transformers import LongT5Config, LongT5EncoderModel
 
     # LongT5-base's block and head sizes; 9,900 tokens have 618 global blocks, the recipe's 16,384 have 1,024.
-    config = LongT5Config(
-        vocab_size=512,
-        d_model=64,
-        d_kv=64,
-        num_heads=1,
-        d_ff=64,
-        num_layers=1,
-        encoder_attention_type="transient-global",
-    )
+    widths = {"d_model": 64, "d_kv": 64, "num_heads": 1, "d_ff": 64}
+    config = LongT5Config(vocab_size=512, num_layers=1, encoder_attention_type="transient-global", **widths)
     torch.manual_seed(0)
     encoder = LongT5EncoderModel(config).to(dtype).eval()
     length, limit = 9900, 16384
