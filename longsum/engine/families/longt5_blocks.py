@@ -148,11 +148,9 @@ def transient_global_forward(
             torch.cat([side, side.new_zeros(batch, extra, *side.shape[2:])], dim=1) for side in (side_keys, side_values)
         )
     if position_bias is None:
-        position_bias = transient_global_bias(attention, mask, block_ids, segment_ids, query.shape[1], query.dtype)
-        if extra > 0:
-            # The recipe masks its padded global blocks out of every token's scores: their weights are zero.
-            masked = position_bias.new_full((*position_bias.shape[:-1], extra), torch.finfo(position_bias.dtype).min)
-            position_bias = torch.cat([position_bias, masked], dim=-1)
+        position_bias = transient_global_bias(
+            attention, mask, block_ids, segment_ids, query.shape[1], query.dtype, max(extra, 0)
+        )
     out = block_attention(query, key, value, position_bias, (side_keys, side_values))[:, :length]
     return attention.o(out), position_bias
 
@@ -173,8 +171,11 @@ def recipe_globals(attention: Any, dtype: Any) -> int:
     return int(length // attention.global_block_size)
 
 
-def transient_global_bias(attention: Any, mask: Any, block_ids: Any, segment_ids: Any, blocks: int, dtype: Any) -> Any:
-    """The (batch, blocks, heads, block_len, 3 x block_len + globals) bias transformers builds, written in place.
+def transient_global_bias(
+    attention: Any, mask: Any, block_ids: Any, segment_ids: Any, blocks: int, dtype: Any, extra: int = 0
+) -> Any:
+    """The (batch, blocks, heads, block_len, 3 x block_len + globals) bias transformers builds, written in place,
+    and ``extra`` masked columns after it for the recipe's padded global blocks (see ``recipe_globals``).
 
     Same values as the stock layer-0 computation: the local bias plus its mask, then each token's
     global-block bias row (see ``side_bias_table``) plus the side mask, which is all zeros for
@@ -186,9 +187,10 @@ def transient_global_bias(attention: Any, mask: Any, block_ids: Any, segment_ids
 
     batch, length = mask.shape
     block_len, globals_count = attention.block_len, segment_ids.shape[-1]
-    bias = torch.empty(
-        batch, blocks, attention.n_heads, block_len, 3 * block_len + globals_count, dtype=dtype, device=mask.device
-    )
+    width = 3 * block_len + globals_count
+    bias = torch.empty(batch, blocks, attention.n_heads, block_len, width + extra, dtype=dtype, device=mask.device)
+    # The recipe masks its padded global blocks out of every token's scores: their weights are zero.
+    bias[..., width:] = torch.finfo(dtype).min
     local_mask = torch.where(_get_local_attention_mask(mask, block_len, mask.device) > 0, 0.0, -1e10).transpose(1, 2)
     bias[..., : 3 * block_len] = attention.compute_bias(block_len) + local_mask
     table = side_bias_table(attention, globals_count, block_ids.device).to(dtype)
@@ -198,11 +200,11 @@ def transient_global_bias(attention: Any, mask: Any, block_ids: Any, segment_ids
     rows = torch.full((batch, blocks * block_len), zero_row, dtype=torch.long, device=mask.device)
     rows[:, :length] = block_ids.long() + 1
     side = table[rows].view(batch, blocks, block_len, attention.n_heads, globals_count).transpose(2, 3)
-    bias[..., 3 * block_len :] = side
+    bias[..., 3 * block_len : width] = side
     side_allowed = torch.eq(mask[..., None], segment_ids[:, None, :])
     if not bool(side_allowed.all()):
         side_mask = torch.where(side_allowed, 0.0, -1e10).to(dtype)
         padded = torch.zeros(batch, blocks * block_len, globals_count, dtype=dtype, device=mask.device)
         padded[:, :length] = side_mask
-        bias[..., 3 * block_len :] += padded.view(batch, blocks, 1, block_len, globals_count)
+        bias[..., 3 * block_len : width] += padded.view(batch, blocks, 1, block_len, globals_count)
     return bias
