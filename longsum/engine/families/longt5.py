@@ -15,6 +15,7 @@ from longsum.engine.families.base import (
 )
 from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
 from longsum.engine.families.longt5_blocks import RECIPE_LENGTH, local_forward, transient_global_forward
+from longsum.engine.families.longt5_slabs import gated_act_forward, layer_norm_forward
 
 MODEL_CLASSES = ("LongT5ForConditionalGeneration",)
 
@@ -139,6 +140,11 @@ def _is_fp16(model: Any) -> bool:
     return model.dtype == torch.float16
 
 
+def _on_cpu(model: Any) -> bool:
+    # A GPU keeps a whole elementwise step in flight at once; slabs would only add launches.
+    return bool(model.device.type == "cpu")
+
+
 @register
 class LongT5(Family):
     """LongT5: relative position buckets, so no position table; the docs recipe's 16,384 tokens is the limit."""
@@ -163,7 +169,7 @@ class LongT5(Family):
 
     def fast_paths(self) -> tuple[FastPath, ...]:
         """Beam-shared cross-attention, block attention a few blocks at a time, a sync-free fp16 clamp, the
-        preallocated self-attention cache."""
+        preallocated self-attention cache, and on the CPU the norms and gated activation a slab of rows at a time."""
         return (
             FastPath("beam-shared-cross-attention", MODEL_CLASSES, _cross_attentions, beam_cache=True),
             FastPath("chunked-local-attention", MODEL_CLASSES, _instances("LongT5LocalAttention", local_forward)),
@@ -176,4 +182,11 @@ class LongT5(Family):
                 "sync-free-fp16-clamp", MODEL_CLASSES, _instances("LongT5Block", _sync_free_block_forward), _is_fp16
             ),
             preallocated_self_attention_cache(MODEL_CLASSES),
+            FastPath(
+                "row-slab-gated-activation",
+                MODEL_CLASSES,
+                _instances("LongT5DenseGatedActDense", gated_act_forward),
+                _on_cpu,
+            ),
+            FastPath("row-slab-layer-norm", MODEL_CLASSES, _instances("LongT5LayerNorm", layer_norm_forward), _on_cpu),
         )

@@ -25,11 +25,13 @@ def test_the_fp16_clamp_serves_only_half_precision_longt5():
         "chunked-transient-global-attention",
         "sync-free-fp16-clamp",
         "preallocated-self-attention-cache",
+        "row-slab-gated-activation",
+        "row-slab-layer-norm",
     ]
     clamp = LONGT5_PATHS[names.index("sync-free-fp16-clamp")]
 
     def model(class_name, dtype):
-        return type(class_name, (), {"dtype": dtype})()
+        return type(class_name, (), {"dtype": dtype, "device": torch.device("cpu")})()
 
     assert clamp.serves(model("LongT5ForConditionalGeneration", torch.float16))
     assert not clamp.serves(model("LongT5ForConditionalGeneration", torch.bfloat16))
@@ -48,3 +50,13 @@ def test_sync_free_clamp_equals_the_stock_check(values):
         limit = torch.finfo(hidden.dtype).max - 1000
         expected = torch.clamp(hidden, min=-limit, max=limit)
     assert torch.equal(clamp_inf_sync_free(hidden), expected)
+
+
+def test_the_row_slabs_serve_only_a_cpu_model():
+    slabbed = [p for p in LONGT5_PATHS if p.name.startswith("row-slab-")]
+
+    def model(device):
+        return type("LongT5ForConditionalGeneration", (), {"dtype": torch.bfloat16, "device": torch.device(device)})()
+
+    assert len(slabbed) == 2
+    assert all(p.serves(model("cpu")) and not p.serves(model("cuda")) for p in slabbed)
