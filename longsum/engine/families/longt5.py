@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from longsum.engine.families.base import (
@@ -166,6 +166,23 @@ class LongT5(Family):
             yield
         finally:
             RECIPE_LENGTH.reset(token)
+
+    def unpadded_warning(self, model: Any, engaged: Sequence[str]) -> str | None:
+        """Transient-global attention in half precision without its fast path, which alone gives an unpadded input
+        the recipe's count of global keys: dynamic batches then round otherwise than the padded recipe."""
+        import torch
+
+        if (
+            getattr(model.config, "encoder_attention_type", None) != "transient-global"
+            or model.dtype == torch.float32
+            or "chunked-transient-global-attention" in engaged
+        ):
+            return None
+        return (
+            f"{model.dtype} without chunked-transient-global-attention: an unpadded input has fewer global keys "
+            "than the recipe's padded one and may round otherwise (--padding max-length --batch-size 2 runs the "
+            "padded recipe)"
+        )
 
     def fast_paths(self) -> tuple[FastPath, ...]:
         """Beam-shared cross-attention, block attention a few blocks at a time, a sync-free fp16 clamp, the

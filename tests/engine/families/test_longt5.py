@@ -60,3 +60,20 @@ def test_the_row_slabs_serve_only_a_cpu_model():
 
     assert len(slabbed) == 2
     assert all(p.serves(model("cpu")) and not p.serves(model("cuda")) for p in slabbed)
+
+
+@pytest.mark.parametrize(
+    ("attention", "dtype", "engaged", "warns"),
+    [
+        ("transient-global", torch.bfloat16, [], True),
+        ("transient-global", torch.float16, ["beam-shared-cross-attention"], True),
+        ("transient-global", torch.bfloat16, ["chunked-transient-global-attention"], False),
+        ("transient-global", torch.float32, [], False),
+        ("local", torch.bfloat16, [], False),
+    ],
+)
+def test_half_precision_transient_global_without_its_fast_path_warns(attention, dtype, engaged, warns):
+    model = SimpleNamespace(config=SimpleNamespace(encoder_attention_type=attention), dtype=dtype)
+    warning = FAMILIES["longt5"].unpadded_warning(model, engaged)
+    assert (warning is not None) == warns
+    assert warning is None or "--padding max-length" in warning
