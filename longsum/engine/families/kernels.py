@@ -32,21 +32,20 @@ def shared_cross_keys_values(
 #: while every beam reads them (measured best of 2-16 MB on a 32 MB cache).
 KEY_GROUP_BYTES = 8 << 20
 
-#: Keys and heads a product on which one product over every beam's rows is checked against one product per beam
-#: before it is used (see ``beams_share_products``): a grid over the lengths and group sizes decoding forms, up to
-#: ``PROBE_KEYS`` keys x heads (about a second a dtype on a 2-core CPU beyond).
-PROBE_LENGTHS, PROBE_HEADS, PROBE_KEYS = (383, 1100, 2048, 5000, 12762), (2, 12, 24, 48), 1 << 17
+#: (keys, heads a product) shapes on which one product over every beam's query row is checked against a product
+#: per beam before it is used (see ``beams_share_score_products``); they include the group sizes decoding forms.
+PROBE_SHAPES = ((700, 2), (1100, 5), (2048, 48), (5000, 12), (9896, 5), (12762, 12), (16384, 2))
 
 
 def attend_per_beam(query: Any, keys: Any, values: Any, mask: Any, scaling: float = 1.0) -> Any:
     """Each beam's attention to its input's shared keys and values: (inputs, beams, heads, steps, dim).
 
     ``query`` is (inputs, beams, heads, steps, dim); ``keys``/``values`` (inputs, heads, keys, dim); ``mask``, one
-    row per input, is added to the scores. Each product rounds as stock's one product per beam, of the stock
-    shape: it is one per beam, unless one product over every beam's row gives each row the same bits on this
-    device and dtype (``beams_share_products``), which then reads the keys or values once for all beams.
-    Products run a group of heads at a time, so that per-beam products after the first read the group's keys
-    and values from the cache instead of memory.
+    row per input, is added to the scores. Each product rounds as stock's one product per beam. The weighted
+    values are one product per beam, of the stock shape. So are the scores, unless one product over every beam's
+    row gives each row the same bits on this device and dtype (``beams_share_score_products``), which then reads
+    the keys once for all beams. Products run a group of heads at a time, so that per-beam products after the
+    first read the group's keys and values from the cache instead of memory.
     """
     import torch
 
@@ -58,59 +57,53 @@ def attend_per_beam(query: Any, keys: Any, values: Any, mask: Any, scaling: floa
     if keys.device.type != "cpu":
         group = pairs
     groups = [slice(start, start + group) for start in range(0, pairs, group)]
-    shared = beams_share_products(keys.device.type, keys.dtype, beams) if steps == 1 else (False, False)
-    # (pairs, beams x steps, dim): each pair's beams' rows together, as one product over them reads them.
-    pair_query = query.permute(0, 2, 1, 3, 4).reshape(pairs, beams * steps, dim)
-    scores = _products(pair_query, keys.reshape(pairs, length, dim).transpose(1, 2), groups, beams, shared[0])
-    scores = scores.view(inputs, heads, beams, steps, length) * scaling
+    shared = steps == 1 and beams_share_score_products(keys.device.type, keys.dtype, beams)
+    beam_query = query.transpose(0, 1).reshape(beams, pairs, steps, dim)
+    scores = _products(beam_query, keys.reshape(pairs, length, dim).transpose(1, 2), groups, length, shared)
+    scores = scores.view(beams, inputs, heads, steps, length) * scaling
     if mask is not None:
-        scores = scores + mask[:, :, None]
-    probs = torch.nn.functional.softmax(scores, dim=-1).view(pairs, beams * steps, length)
-    out = _products(probs, values.reshape(pairs, length, dim), groups, beams, shared[1])
-    return out.view(inputs, heads, beams, steps, dim).transpose(1, 2)
+        scores = scores + mask[None]
+    probs = torch.nn.functional.softmax(scores, dim=-1).view(beams, pairs, steps, length)
+    out = _products(probs, values.reshape(pairs, length, dim), groups, dim, False)
+    return out.view(beams, inputs, heads, steps, dim).transpose(0, 1)
 
 
-def _products(left: Any, right: Any, groups: list[slice], beams: int, shared: bool) -> Any:
-    """``left @ right`` as (pairs, rows, width), a group of pairs at a time: one product over a group's rows when
-    ``shared``, else one per beam's rows."""
+def _products(left: Any, right: Any, groups: list[slice], width: int, shared: bool) -> Any:
+    """``left[beam] @ right`` for every beam, as (beams, pairs, steps, ``width``), a group of pairs at a time: one
+    product per beam, or with ``shared`` (one step) one over every beam's row."""
     import torch
 
-    pairs, rows = left.shape[:2]
-    out = torch.empty(pairs, rows, right.shape[-1], dtype=left.dtype, device=left.device)
-    per_beam = rows // beams
+    out = torch.empty(*left.shape[:-1], width, dtype=left.dtype, device=left.device)
     for part in groups:
         if shared:
-            torch.matmul(left[part], right[part], out=out[part])
+            rows = left[:, part, 0].transpose(0, 1).contiguous()  # (pairs, beams, dim): a pair's beams together
+            out[:, part, 0] = torch.matmul(rows, right[part]).transpose(0, 1)
             continue
-        for beam in range(beams):
-            own = slice(beam * per_beam, (beam + 1) * per_beam)
-            out[part, own] = torch.matmul(left[part, own], right[part])
+        for beam in range(left.shape[0]):
+            torch.matmul(left[beam, part], right[part], out=out[beam, part])
     return out
 
 
 @functools.cache
-def beams_share_products(device_type: str, dtype: Any, beams: int) -> tuple[bool, bool]:
-    """Whether one product over ``beams`` rows gives each row the bits of its own one-row product, on this device
-    and dtype: for the scores (query rows by a head's keys) and for the weighted values (probability rows by a
-    head's values). Decided by random rows at the ``PROBE_LENGTHS`` x ``PROBE_HEADS`` shapes.
+def beams_share_score_products(device_type: str, dtype: Any, beams: int) -> bool:
+    """Whether one product of ``beams`` query rows by a head's keys gives each row the bits of its own one-row
+    product, on this device and dtype; decided by random rows at ``PROBE_SHAPES``.
 
-    Measured with torch 2.13 on an AVX512-BF16 CPU over 139 shapes (17 to 16,384 keys, 1 to 96 heads a product):
-    bf16 scores agree at every shape and bf16 weighted values differ at 38; fp32 scores differ, fp32 weighted
-    values agree at every shape for 2 and 3 beams and differ at every shape for 4. A GPU keeps one product per
-    beam.
+    Measured with torch 2.13 on an AVX512-BF16 CPU: in bf16 they agree at all 417 shapes tried (17 to 16,384
+    keys, 1 to 96 heads a product, 2 to 4 beams), and reading each head's keys once a step made the kernel 15-20%
+    faster; in fp32 MKL rounds a 2-row product otherwise. The weighted values (a sum over every key) stay one
+    product per beam: in bf16 their rounding changed with the shape (38 of 139 shapes for 2 beams), and in fp32,
+    where 2 beams agreed, one product was no faster. A GPU keeps one product per beam.
     """
     import torch
 
     if device_type != "cpu":
-        return False, False
+        return False
     generator = torch.Generator().manual_seed(0)
-    agree = [True, True]
-    for length in PROBE_LENGTHS:
-        for heads in (h for h in PROBE_HEADS if h * length <= PROBE_KEYS):
-            query = torch.randn(heads, beams, 64, generator=generator).to(dtype)
-            keys, values = (torch.randn(heads, length, 64, generator=generator).to(dtype) for _ in range(2))
-            probs = torch.softmax(torch.randn(heads, beams, length, generator=generator) * 3, dim=-1).to(dtype)
-            for kind, (left, right) in enumerate(((query, keys.transpose(1, 2)), (probs, values))):
-                each = torch.cat([torch.matmul(left[:, row : row + 1], right) for row in range(beams)], dim=1)
-                agree[kind] = agree[kind] and torch.equal(torch.matmul(left, right), each)
-    return agree[0], agree[1]
+    for length, heads in PROBE_SHAPES:
+        query = torch.randn(heads, beams, 64, generator=generator).to(dtype)
+        keys = torch.randn(heads, 64, length, generator=generator).to(dtype)
+        each = torch.cat([torch.matmul(query[:, row : row + 1], keys) for row in range(beams)], dim=1)
+        if not torch.equal(torch.matmul(query, keys), each):
+            return False
+    return True
