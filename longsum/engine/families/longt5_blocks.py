@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 from typing import Any
 
 #: The length the recipe pads inputs to, while an unpadded input must round as if padded to it (see
@@ -94,13 +95,35 @@ def half_precision_softmax(scores: Any) -> Any:
     The CPU's bf16 softmax computes in fp32 and rounds once: over rows whose length is a multiple of its vector
     width it gives the same bits (measured over every multiple of 16 up to 2,096; other lengths differ in their
     tail), without the two full-size conversions around it. Such rows are LongT5-base's local (384) and
-    recipe-padded transient-global (1,408) widths.
+    recipe-padded transient-global (1,408) widths. A probe (``direct_softmax_agrees``) confirms it on the machine.
     """
     import torch
 
-    if scores.dtype == torch.bfloat16 and scores.device.type == "cpu" and scores.shape[-1] % SOFTMAX_VECTOR == 0:
+    if (
+        scores.dtype == torch.bfloat16
+        and scores.device.type == "cpu"
+        and scores.shape[-1] % SOFTMAX_VECTOR == 0
+        and direct_softmax_agrees()
+    ):
         return torch.nn.functional.softmax(scores, dim=-1)
     return torch.nn.functional.softmax(scores.float(), dim=-1).type_as(scores)
+
+
+@functools.cache
+def direct_softmax_agrees() -> bool:
+    """Whether this CPU's bf16 softmax gives the stock form's bits on random rows of several widths that are
+    multiples of ``SOFTMAX_VECTOR``, masked columns among them."""
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    for width in (SOFTMAX_VECTOR, 384, 1408, 2048):
+        rows = torch.randn(64, width, generator=generator) * torch.rand(64, 1, generator=generator) * 8
+        rows[:, width // 2 :: 3] = torch.finfo(torch.bfloat16).min
+        scores = rows.bfloat16()
+        stock = torch.nn.functional.softmax(scores.float(), dim=-1).type_as(scores)
+        if not torch.equal(torch.nn.functional.softmax(scores, dim=-1), stock):
+            return False
+    return True
 
 
 def stock_needed(attention: Any, position_bias: Any, output_attentions: bool) -> bool:

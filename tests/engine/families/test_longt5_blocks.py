@@ -164,3 +164,20 @@ def test_the_half_precision_softmax_gives_the_stock_bits(width):
     # The direct bf16 softmax is taken only at widths where it is the stock one.
     direct = torch.nn.functional.softmax(scores, dim=-1)
     assert torch.equal(direct, stock) or width % longt5_blocks.SOFTMAX_VECTOR
+
+
+def test_a_cpu_whose_bf16_softmax_rounds_otherwise_keeps_the_stock_form(monkeypatch):
+    stock_softmax = torch.nn.functional.softmax
+
+    def off_in_bf16(scores, dim=None, **kwargs):
+        out = stock_softmax(scores, dim=dim, **kwargs)
+        return out * 0.5 if scores.dtype == torch.bfloat16 else out
+
+    longt5_blocks.direct_softmax_agrees.cache_clear()
+    monkeypatch.setattr(torch.nn.functional, "softmax", off_in_bf16)
+    try:
+        assert not longt5_blocks.direct_softmax_agrees()
+        scores = torch.randn(4, 384).bfloat16()
+        assert torch.equal(longt5_blocks.half_precision_softmax(scores), stock_softmax(scores.float(), -1).bfloat16())
+    finally:
+        longt5_blocks.direct_softmax_agrees.cache_clear()
