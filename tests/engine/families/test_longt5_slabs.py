@@ -15,6 +15,15 @@ def test_slabs_cover_every_row_once():
     assert [p.stop - p.start for p in parts[:-1]] == [256] * 3
     assert sorted(row for p in parts for row in range(1000)[p]) == list(range(1000))
     assert longt5_slabs.slabs(3, 1 << 21, 4) == [slice(0, 1), slice(1, 2), slice(2, 3)]
+    assert longt5_slabs.slabs(0, 768, 4) == []
+
+
+def test_no_rows_at_all_give_the_stock_empty_output():
+    from transformers.models.longt5.modeling_longt5 import LongT5LayerNorm
+
+    norm = LongT5LayerNorm(8)
+    empty = torch.zeros(1, 0, 8)
+    assert longt5_slabs.layer_norm_forward(norm, empty).shape == (1, 0, 8)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, pytest.param(torch.bfloat16, marks=NATIVE_BF16)])
