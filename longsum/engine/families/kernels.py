@@ -57,7 +57,7 @@ def attend_per_beam(query: Any, keys: Any, values: Any, mask: Any, scaling: floa
     if keys.device.type != "cpu":
         group = pairs
     groups = [slice(start, start + group) for start in range(0, pairs, group)]
-    shared = steps == 1 and beams_share_score_products(keys.device.type, keys.dtype, beams)
+    shared = steps == 1 and beams_share_score_products(keys.device.type, keys.dtype, beams, dim)
     beam_query = query.transpose(0, 1).reshape(beams, pairs, steps, dim)
     scores = _products(beam_query, keys.reshape(pairs, length, dim).transpose(1, 2), groups, length, shared)
     scores = scores.view(beams, inputs, heads, steps, length) * scaling
@@ -85,9 +85,10 @@ def _products(left: Any, right: Any, groups: list[slice], width: int, shared: bo
 
 
 @functools.cache
-def beams_share_score_products(device_type: str, dtype: Any, beams: int) -> bool:
-    """Whether one product of ``beams`` query rows by a head's keys gives each row the bits of its own one-row
-    product, on this device and dtype; decided by random rows at ``PROBE_SHAPES``.
+def beams_share_score_products(device_type: str, dtype: Any, beams: int, dim: int = 64) -> bool:
+    """Whether one product of ``beams`` query rows of ``dim`` by a head's keys gives each row the bits of its own
+    one-row product, on this device and dtype; decided by random rows at ``PROBE_SHAPES``, the keys read
+    transposed in place as the kernel and stock read them (MKL's fp32 rounding depends on that layout).
 
     Measured with torch 2.13 on an AVX512-BF16 CPU: in bf16 they agree at all 417 shapes tried (17 to 16,384
     keys, 1 to 96 heads a product, 2 to 4 beams), and reading each head's keys once a step made the kernel 15-20%
@@ -101,8 +102,8 @@ def beams_share_score_products(device_type: str, dtype: Any, beams: int) -> bool
         return False
     generator = torch.Generator().manual_seed(0)
     for length, heads in PROBE_SHAPES:
-        query = torch.randn(heads, beams, 64, generator=generator).to(dtype)
-        keys = torch.randn(heads, 64, length, generator=generator).to(dtype)
+        query = torch.randn(heads, beams, dim, generator=generator).to(dtype)
+        keys = torch.randn(heads, length, dim, generator=generator).to(dtype).transpose(1, 2)
         each = torch.cat([torch.matmul(query[:, row : row + 1], keys) for row in range(beams)], dim=1)
         if not torch.equal(torch.matmul(query, keys), each):
             return False

@@ -64,6 +64,23 @@ def test_the_beams_share_a_scores_product_only_where_the_probe_finds_the_same_bi
         kernels.beams_share_score_products.cache_clear()
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, pytest.param(torch.bfloat16, marks=NATIVE_BF16)])
+def test_a_probe_at_one_shape_vouches_for_the_kernel_at_that_shape(dtype, monkeypatch):
+    # The probe must read the keys as the kernel does: wherever it says one product serves every beam, the
+    # kernel at the probed shape gives stock's bits.
+    monkeypatch.setattr(kernels, "PROBE_SHAPES", ((700, 2),))
+    kernels.beams_share_score_products.cache_clear()
+    try:
+        generator = torch.Generator().manual_seed(1)
+        query = torch.randn(1, 2, 2, 1, 64, generator=generator).to(dtype)
+        keys, values = (torch.randn(1, 2, 700, 64, generator=generator).to(dtype) for _ in range(2))
+        stock = by_hand(query, keys, values, torch.zeros(1, 1, 1, 700, dtype=dtype), 0.5)
+        shared = kernels.beams_share_score_products("cpu", dtype, 2, 64)
+        assert not shared or torch.equal(attend_per_beam(query, keys, values, None, scaling=0.5), stock)
+    finally:
+        kernels.beams_share_score_products.cache_clear()
+
+
 def test_one_head_a_group_without_a_mask_gives_the_same_bits(monkeypatch):
     # One (input, head) pair a group: the most groups the kernel can cut the work into.
     monkeypatch.setattr(kernels, "KEY_GROUP_BYTES", 1)
