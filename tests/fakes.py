@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -75,3 +76,13 @@ def write_baseline(path: Path, docs_per_second: float) -> Path:
     """A kept bench report holding only longsum's docs/s, as ``--baseline`` reads it."""
     path.write_text(json.dumps({"longsum": {"docs_per_second": docs_per_second}}), encoding="utf-8")
     return path
+
+
+def attention_off_by(amount: float) -> Any:
+    """An attention forward that gives the stock outputs plus ``amount``: a fast path the self-check must refuse."""
+
+    def forward(attention: Any, hidden_states: Any, *args: Any, **kwargs: Any) -> Any:
+        out = type(attention).forward(attention, hidden_states, *args, **kwargs)
+        return (out[0] + amount, *out[1:])
+
+    return forward

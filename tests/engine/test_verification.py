@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from fakes import RowCountedLinear
+from fakes import RowCountedLinear, attention_off_by
 
 from longsum.config import BatchSettings, GenerationSettings, ModelSettings
 from longsum.engine.families import FAMILIES
@@ -46,10 +46,7 @@ def test_a_family_without_fast_paths_has_nothing_to_check():
 def test_a_fast_path_that_changes_outputs_is_disengaged_with_one_warning(tiny_tglobal, monkeypatch):
     from longsum.engine.families import FastPath, longt5
 
-    def off_by_a_little(attention, hidden_states, *args, **kwargs):
-        out = type(attention).forward(attention, hidden_states, *args, **kwargs)
-        return (out[0] + 1e-3, *out[1:])
-
+    off_by_a_little = attention_off_by(1e-3)
     broken = FastPath(
         "broken", longt5.MODEL_CLASSES, longt5._instances("LongT5TransientGlobalAttention", off_by_a_little)
     )

@@ -2,6 +2,7 @@
 detected and reported with a way out."""
 
 import torch
+from fakes import attention_off_by
 
 from longsum.config import (
     BatchSettings,
@@ -92,10 +93,7 @@ def test_a_healthy_model_raises_no_warning(tiny_tglobal):
 def test_half_precision_transient_global_warns_when_its_fast_path_is_disengaged(tiny_tglobal, monkeypatch):
     from longsum.engine.families import longt5
 
-    def off_by_a_little(attention, hidden_states, *args, **kwargs):
-        out = type(attention).forward(attention, hidden_states, *args, **kwargs)
-        return (out[0] + 1e-2, *out[1:])
-
+    off_by_a_little = attention_off_by(1e-2)
     monkeypatch.setattr(longt5, "transient_global_forward", off_by_a_little)
     loaded = load_model(ModelSettings(model=str(tiny_tglobal)))
     half = LoadedModel(loaded.model.half(), loaded.tokenizer, "cpu", "fp16", "tiny", "x")

@@ -91,10 +91,10 @@ def beams_share_score_products(device_type: str, dtype: Any, beams: int, dim: in
     transposed in place as the kernel and stock read them (MKL's fp32 rounding depends on that layout).
 
     Measured with torch 2.13 on an AVX512-BF16 CPU: in bf16 they agree at all 417 shapes tried (17 to 16,384
-    keys, 1 to 96 heads a product, 2 to 4 beams), and reading each head's keys once a step made the kernel 15-20%
-    faster; in fp32 MKL rounds a 2-row product otherwise. The weighted values (a sum over every key) stay one
-    product per beam: in bf16 their rounding changed with the shape (38 of 139 shapes for 2 beams), and in fp32,
-    where 2 beams agreed, one product was no faster. A GPU keeps one product per beam.
+    keys, 1 to 96 heads a product, 2 to 4 beams, in both key layouts), and reading each head's keys once a step
+    made the kernel 15-20% faster; in fp32 MKL rounds a 2-row product otherwise. The weighted values (a sum over
+    every key) stay one product per beam: in bf16 their rounding changed with the shape (38 of 139 shapes for 2
+    beams), and in fp32, where 2 beams agreed, one product was no faster. A GPU keeps one product per beam.
     """
     import torch
 

@@ -155,15 +155,23 @@ def test_no_keys_are_tiled_across_blocks(monkeypatch):
 
 @NATIVE_BF16
 @pytest.mark.parametrize("width", [384, 1408, 1002, 999])
-def test_the_half_precision_softmax_gives_the_stock_bits(width):
+def test_the_half_precision_softmax_gives_the_stock_bits(width, monkeypatch):
     torch.manual_seed(0)
     scores = (torch.randn(2, 12, 128, width) * torch.rand(2, 12, 128, 1) * 8).bfloat16()
     scores[..., width // 2 :: 3] = torch.finfo(torch.bfloat16).min
-    stock = torch.nn.functional.softmax(scores.float(), dim=-1).type_as(scores)
+    stock_softmax = torch.nn.functional.softmax
+    stock = stock_softmax(scores.float(), dim=-1).type_as(scores)
+    direct = stock_softmax(scores, dim=-1)
+    whole_vectors = width % longt5_blocks.SOFTMAX_VECTOR == 0
+    # Only rows of whole vectors round alike directly, so the width decides which form may run.
+    assert torch.equal(direct, stock) == whole_vectors
+    longt5_blocks.direct_softmax_agrees()
+    seen = []
+    monkeypatch.setattr(
+        torch.nn.functional, "softmax", lambda x, dim=None: seen.append(x.dtype) or stock_softmax(x, dim=dim)
+    )
     assert torch.equal(longt5_blocks.half_precision_softmax(scores), stock)
-    # The direct bf16 softmax is taken only at widths where it is the stock one.
-    direct = torch.nn.functional.softmax(scores, dim=-1)
-    assert torch.equal(direct, stock) or width % longt5_blocks.SOFTMAX_VECTOR
+    assert seen == [torch.bfloat16 if whole_vectors else torch.float32]
 
 
 def test_a_cpu_whose_bf16_softmax_rounds_otherwise_keeps_the_stock_form(monkeypatch):
