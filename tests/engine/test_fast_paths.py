@@ -72,8 +72,10 @@ def test_fast_paths_engage_by_model_and_dtype_and_leave_no_trace(tiny_tglobal, t
             "beam-shared-cross-attention",
             "chunked-transient-global-attention",
             "preallocated-self-attention-cache",
+            "vocab-sliced-output-layer",
         ]
-        assert sum("forward" in vars(m) for m in tglobal.modules()) == 4  # 2 encoder + 2 decoder cross layers
+        # 2 encoder layers, 2 decoder cross-attentions, the output layer
+        assert sum("forward" in vars(m) for m in tglobal.modules()) == 5
     assert not any("forward" in vars(m) for m in tglobal.modules())
     local = load_model(ModelSettings(model=str(tiny_local))).model.half()
     with fast_paths(local, [p for p in LONGT5_PATHS if p.serves(local)]) as names:
@@ -114,5 +116,6 @@ def test_metrics_list_the_fast_paths_engaged(tiny_local, examples):
         "beam-shared-cross-attention",
         "chunked-local-attention",
         "preallocated-self-attention-cache",
+        "vocab-sliced-output-layer",
     ]
     assert engaged("max-length") == []

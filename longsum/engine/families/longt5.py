@@ -15,6 +15,7 @@ from longsum.engine.families.base import (
 )
 from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
 from longsum.engine.families.longt5_blocks import RECIPE_LENGTH, local_forward, transient_global_forward
+from longsum.engine.families.vocab_slices import vocab_sliced_output_layer
 
 MODEL_CLASSES = ("LongT5ForConditionalGeneration",)
 
@@ -163,7 +164,7 @@ class LongT5(Family):
 
     def fast_paths(self) -> tuple[FastPath, ...]:
         """Beam-shared cross-attention, block attention a few blocks at a time, a sync-free fp16 clamp, the
-        preallocated self-attention cache."""
+        preallocated self-attention cache, the output layer in vocabulary slices."""
         return (
             FastPath("beam-shared-cross-attention", MODEL_CLASSES, _cross_attentions, beam_cache=True),
             FastPath("chunked-local-attention", MODEL_CLASSES, _instances("LongT5LocalAttention", local_forward)),
@@ -176,4 +177,5 @@ class LongT5(Family):
                 "sync-free-fp16-clamp", MODEL_CLASSES, _instances("LongT5Block", _sync_free_block_forward), _is_fp16
             ),
             preallocated_self_attention_cache(MODEL_CLASSES),
+            vocab_sliced_output_layer(MODEL_CLASSES),
         )
