@@ -152,6 +152,9 @@ def load_seq2seq(loaded: LoadedModel, generation: GenerationSettings, batching: 
     limit = input_limit(family, loaded.model.config, batching.max_input_tokens)
     config = effective_generation_config(loaded.model.generation_config, generation)
     paths, warnings = verified_fast_paths(loaded, family, limit, config)
+    unpadded = family.unpadded_warning(loaded.model, [path.name for path in paths])
+    if unpadded is not None and batching.padding == "dynamic":
+        warnings.append(unpadded)
     rounding = row_rounding_warning(loaded, config.num_beams or 1)
     if rounding is not None:
         warnings.append(rounding)

@@ -72,10 +72,13 @@ def test_fast_paths_engage_by_model_and_dtype_and_leave_no_trace(tiny_tglobal, t
             "beam-shared-cross-attention",
             "chunked-transient-global-attention",
             "preallocated-self-attention-cache",
+            "row-slab-layer-norm",
             "vocab-sliced-output-layer",
         ]
-        # 2 encoder layers, 2 decoder cross-attentions, the output layer
-        assert sum("forward" in vars(m) for m in tglobal.modules()) == 5
+        # 2 encoder attentions, 2 decoder cross-attentions, the output layer; 14 layer norms: 2 encoder layers x 2,
+        # the global inputs' 2, 2 decoder layers x 3, one after each stack (the tiny models' ReLU feed-forward is not
+        # gated)
+        assert sum("forward" in vars(m) for m in tglobal.modules()) == 19
     assert not any("forward" in vars(m) for m in tglobal.modules())
     local = load_model(ModelSettings(model=str(tiny_local))).model.half()
     with fast_paths(local, [p for p in LONGT5_PATHS if p.serves(local)]) as names:
@@ -83,9 +86,11 @@ def test_fast_paths_engage_by_model_and_dtype_and_leave_no_trace(tiny_tglobal, t
             "beam-shared-cross-attention",
             "chunked-local-attention",
             "preallocated-self-attention-cache",
+            "row-slab-layer-norm",
             "sync-free-fp16-clamp",
         ]
-        assert sum("forward" in vars(m) for m in local.modules()) == 8  # 4 blocks, 2 local, 2 cross-attentions
+        # 4 blocks, 2 local, 2 cross-attentions, 12 layer norms
+        assert sum("forward" in vars(m) for m in local.modules()) == 20
     assert not any("forward" in vars(m) for m in local.modules())
 
 
@@ -116,6 +121,7 @@ def test_metrics_list_the_fast_paths_engaged(tiny_local, examples):
         "beam-shared-cross-attention",
         "chunked-local-attention",
         "preallocated-self-attention-cache",
+        "row-slab-layer-norm",
         "vocab-sliced-output-layer",
     ]
     assert engaged("max-length") == []

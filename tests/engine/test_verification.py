@@ -59,6 +59,7 @@ def test_a_fast_path_that_changes_outputs_is_disengaged_with_one_warning(tiny_tg
         "beam-shared-cross-attention",
         "chunked-transient-global-attention",
         "preallocated-self-attention-cache",
+        "row-slab-layer-norm",
         "vocab-sliced-output-layer",
     ]
     assert summarizer.warnings == [

@@ -87,3 +87,20 @@ def test_a_healthy_model_raises_no_warning(tiny_tglobal):
     item = Item(Document(0, "0", "x", None), list(range(5, 60)), 55)
     summarizer.generate(Batch((item,)))
     assert summarizer.warnings == []
+
+
+def test_half_precision_transient_global_warns_when_its_fast_path_is_disengaged(tiny_tglobal, monkeypatch):
+    from longsum.engine.families import longt5
+
+    def off_by_a_little(attention, hidden_states, *args, **kwargs):
+        out = type(attention).forward(attention, hidden_states, *args, **kwargs)
+        return (out[0] + 1e-2, *out[1:])
+
+    monkeypatch.setattr(longt5, "transient_global_forward", off_by_a_little)
+    loaded = load_model(ModelSettings(model=str(tiny_tglobal)))
+    half = LoadedModel(loaded.model.half(), loaded.tokenizer, "cpu", "fp16", "tiny", "x")
+    dynamic = load_seq2seq(half, GenerationSettings(max_length=8), BatchSettings())
+    assert "chunked-transient-global-attention" not in [p.name for p in dynamic.fast_paths]
+    assert [w for w in dynamic.warnings if "fewer global keys" in w]
+    padded = load_seq2seq(half, GenerationSettings(max_length=8), BatchSettings(padding="max-length", batch_size=2))
+    assert not [w for w in padded.warnings if "fewer global keys" in w]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +93,11 @@ class Family:
         Nothing by default: a family whose recipe pads, and whose kernels round by the padded length, says how.
         """
         return contextlib.nullcontext()
+
+    def unpadded_warning(self, model: Any, engaged: Sequence[str]) -> str | None:
+        """A warning when ``model``, with the fast paths named ``engaged``, rounds an unpadded input otherwise than
+        the recipe's padded one (``padded_like`` cannot serve); ``None`` by default."""
+        return None
 
     def build_tiny(self, tokenizer: Any) -> Any:
         """A tiny random model of this family for ``tokenizer``'s vocabulary (only families with a ``builtin``)."""

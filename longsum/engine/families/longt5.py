@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from longsum.engine.families.base import (
@@ -15,6 +15,7 @@ from longsum.engine.families.base import (
 )
 from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
 from longsum.engine.families.longt5_blocks import RECIPE_LENGTH, local_forward, transient_global_forward
+from longsum.engine.families.longt5_slabs import gated_act_forward, layer_norm_forward
 from longsum.engine.families.vocab_slices import vocab_sliced_output_layer
 
 MODEL_CLASSES = ("LongT5ForConditionalGeneration",)
@@ -140,6 +141,11 @@ def _is_fp16(model: Any) -> bool:
     return model.dtype == torch.float16
 
 
+def _on_cpu(model: Any) -> bool:
+    # A GPU keeps a whole elementwise step in flight at once; slabs would only add launches.
+    return bool(model.device.type == "cpu")
+
+
 @register
 class LongT5(Family):
     """LongT5: relative position buckets, so no position table; the docs recipe's 16,384 tokens is the limit."""
@@ -162,9 +168,27 @@ class LongT5(Family):
         finally:
             RECIPE_LENGTH.reset(token)
 
+    def unpadded_warning(self, model: Any, engaged: Sequence[str]) -> str | None:
+        """Transient-global attention in half precision without its fast path, which alone gives an unpadded input
+        the recipe's count of global keys: dynamic batches then round otherwise than the padded recipe."""
+        import torch
+
+        if (
+            getattr(model.config, "encoder_attention_type", None) != "transient-global"
+            or model.dtype == torch.float32
+            or "chunked-transient-global-attention" in engaged
+        ):
+            return None
+        return (
+            f"{model.dtype} without chunked-transient-global-attention: an unpadded input has fewer global keys "
+            "than the recipe's padded one and may round otherwise (--padding max-length --batch-size 2 runs the "
+            "padded recipe)"
+        )
+
     def fast_paths(self) -> tuple[FastPath, ...]:
         """Beam-shared cross-attention, block attention a few blocks at a time, a sync-free fp16 clamp, the
-        preallocated self-attention cache, the output layer in vocabulary slices."""
+        preallocated self-attention cache, on the CPU the norms and gated activation a slab of rows at a time,
+        and the output layer in vocabulary slices."""
         return (
             FastPath("beam-shared-cross-attention", MODEL_CLASSES, _cross_attentions, beam_cache=True),
             FastPath("chunked-local-attention", MODEL_CLASSES, _instances("LongT5LocalAttention", local_forward)),
@@ -177,5 +201,12 @@ class LongT5(Family):
                 "sync-free-fp16-clamp", MODEL_CLASSES, _instances("LongT5Block", _sync_free_block_forward), _is_fp16
             ),
             preallocated_self_attention_cache(MODEL_CLASSES),
+            FastPath(
+                "row-slab-gated-activation",
+                MODEL_CLASSES,
+                _instances("LongT5DenseGatedActDense", gated_act_forward),
+                _on_cpu,
+            ),
+            FastPath("row-slab-layer-norm", MODEL_CLASSES, _instances("LongT5LayerNorm", layer_norm_forward), _on_cpu),
             vocab_sliced_output_layer(MODEL_CLASSES),
         )

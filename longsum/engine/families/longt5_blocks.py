@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 from typing import Any
 
 #: The length the recipe pads inputs to, while an unpadded input must round as if padded to it (see
@@ -35,6 +36,10 @@ def side_bias_table(attention: Any, globals_count: int, device: Any) -> Any:
 #: enough to keep kernels large while capping the encoder's (blocks x heads x 128 x keys) peak.
 SCORE_CHUNK_BYTES = {"cpu": 2 << 20, "other": 256 << 20}
 
+#: Row lengths a multiple of this take the bf16 softmax directly (see ``half_precision_softmax``): 64, four
+#: times the 16 measured, so a CPU with wider vectors keeps whole rows in its vector loop.
+SOFTMAX_VECTOR = 64
+
 
 def block_attention(query: Any, key: Any, value: Any, bias: Any, side: tuple[Any, Any] | None = None) -> Any:
     """``softmax(q k^T + bias) v`` per block, as (batch, blocks x block_len, heads x dim), a few blocks at a time.
@@ -42,11 +47,12 @@ def block_attention(query: Any, key: Any, value: Any, bias: Any, side: tuple[Any
     ``query``, ``key`` and ``value`` are (batch, blocks, block_len, heads, dim); ``side``, transient-global's
     keys and values of the global blocks, (batch, globals, heads, dim); ``bias`` broadcasts to (batch, blocks,
     heads, block_len, 3 x block_len + globals). A chunk's keys and values (its blocks' three-block neighbourhoods,
-    then the side rows, written once) go into buffers of the stock concatenated layout reused by every chunk, and
-    the chunk runs the stock operations, every product of the stock shape: every value is the stock one to the
-    bit (tested). Neither the scores nor the neighbourhoods and tiled side rows exist for all blocks at once. A
-    fused kernel (``scaled_dot_product_attention``) was faster still but rounds differently, and on random tiny
-    models that flipped a beam against the docs recipe.
+    then the side rows, written once) go into buffers reused by every chunk, laid out per head as the products
+    read them (stock's ``einsum`` copies its operands into that layout for every block), and the chunk runs the
+    stock operations, every product of the stock shape: every value is the stock one to the bit (tested). Neither
+    the scores nor the neighbourhoods and tiled side rows exist for all blocks at once. A fused kernel
+    (``scaled_dot_product_attention``) was faster still but rounds differently, and on random tiny models that
+    flipped a beam against the docs recipe.
     """
     import torch
 
@@ -55,14 +61,15 @@ def block_attention(query: Any, key: Any, value: Any, bias: Any, side: tuple[Any
     per_block = batch * heads * length * width * query.element_size()
     budget = SCORE_CHUNK_BYTES["cpu" if query.device.type == "cpu" else "other"]
     step = min(blocks, max(1, budget // per_block))
-    buffers = [states.new_empty(batch, step, width, heads, dim) for states in (key, value)]
+    # (batch, step, heads, width, dim): each head's keys and values contiguous.
+    buffers = [states.new_empty(batch, step, heads, width, dim) for states in (key, value)]
     if side is not None:
         for buffer, side_states in zip(buffers, side, strict=True):
-            buffer[:, :, 3 * length :] = side_states[:, None]
+            buffer[:, :, :, 3 * length :] = side_states.transpose(1, 2)[:, None]
     # Each block's neighbourhood (blocks i - 1 to i + 1, zeros past either end, as transformers'
-    # ``_concatenate_3_blocks``) as a view of the blocks padded by one: (batch, blocks, 3, block_len, heads, dim).
+    # ``_concatenate_3_blocks``) as a view of the blocks padded by one: (batch, blocks, heads, 3, block_len, dim).
     windows = [
-        torch.nn.functional.pad(states, (0, 0, 0, 0, 0, 0, 1, 1)).unfold(1, 3, 1).permute(0, 1, 5, 2, 3, 4)
+        torch.nn.functional.pad(states, (0, 0, 0, 0, 0, 0, 1, 1)).unfold(1, 3, 1).permute(0, 1, 3, 5, 2, 4)
         for states in (key, value)
     ]
     parts = []
@@ -70,13 +77,53 @@ def block_attention(query: Any, key: Any, value: Any, bias: Any, side: tuple[Any
         count = min(step, blocks - start)
         chunk_keys, chunk_values = (buffer[:, :count] for buffer in buffers)
         for buffer, window in zip((chunk_keys, chunk_values), windows, strict=True):
-            buffer[:, :, : 3 * length].view(batch, count, 3, length, heads, dim).copy_(window[:, start : start + count])
+            buffer[:, :, :, : 3 * length].view(batch, count, heads, 3, length, dim).copy_(
+                window[:, start : start + count]
+            )
         chunk_bias = bias[:, start : start + step] if bias.shape[1] > 1 else bias
-        scores = torch.einsum("...qhd,...khd->...hqk", query[:, start : start + step], chunk_keys)
+        chunk_query = query[:, start : start + count].transpose(2, 3)
+        scores = torch.matmul(chunk_query, chunk_keys.transpose(3, 4))
         scores += chunk_bias
-        weights = torch.nn.functional.softmax(scores.float(), dim=-1).type_as(scores).type(value.dtype)
-        parts.append(torch.einsum("...hqk,...khd->...qhd", weights, chunk_values))
+        weights = half_precision_softmax(scores).type(value.dtype)
+        parts.append(torch.matmul(weights, chunk_values).transpose(2, 3))
     return torch.cat(parts, dim=1).view(batch, blocks * length, heads * dim)
+
+
+def half_precision_softmax(scores: Any) -> Any:
+    """The stock ``softmax(scores.float()).type_as(scores)`` over the last dimension.
+
+    The CPU's bf16 softmax computes in fp32 and rounds once: over rows whose length is a multiple of its vector
+    width it gives the same bits (measured over every multiple of 16 up to 2,096; other lengths differ in their
+    tail), without the two full-size conversions around it. Such rows are LongT5-base's local (384) and
+    recipe-padded transient-global (1,408) widths. A probe (``direct_softmax_agrees``) confirms it on the machine.
+    """
+    import torch
+
+    if (
+        scores.dtype == torch.bfloat16
+        and scores.device.type == "cpu"
+        and scores.shape[-1] % SOFTMAX_VECTOR == 0
+        and direct_softmax_agrees()
+    ):
+        return torch.nn.functional.softmax(scores, dim=-1)
+    return torch.nn.functional.softmax(scores.float(), dim=-1).type_as(scores)
+
+
+@functools.cache
+def direct_softmax_agrees() -> bool:
+    """Whether this CPU's bf16 softmax gives the stock form's bits on random rows of several widths that are
+    multiples of ``SOFTMAX_VECTOR``, masked columns among them."""
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    for width in (SOFTMAX_VECTOR, 384, 1408, 2048):
+        rows = torch.randn(64, width, generator=generator) * torch.rand(64, 1, generator=generator) * 8
+        rows[:, width // 2 :: 3] = torch.finfo(torch.bfloat16).min
+        scores = rows.bfloat16()
+        stock = torch.nn.functional.softmax(scores.float(), dim=-1).type_as(scores)
+        if not torch.equal(torch.nn.functional.softmax(scores, dim=-1), stock):
+            return False
+    return True
 
 
 def stock_needed(attention: Any, position_bias: Any, output_attentions: bool) -> bool:

@@ -3,6 +3,7 @@ and cross keys and values are projected once per input."""
 
 import pytest
 import torch
+from conftest import NATIVE_BF16
 
 from longsum.engine.families import kernels
 from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
@@ -31,15 +32,36 @@ def by_hand(query, keys, values, mask, scaling):
         (1, 8, 4, 64, 2000, 1),
     ],
 )
-def test_shared_key_attention_rounds_as_one_stock_product_per_beam(inputs, beams, heads, dim, length, steps):
+@pytest.mark.parametrize("dtype", [torch.float32, pytest.param(torch.bfloat16, marks=NATIVE_BF16)])
+def test_shared_key_attention_rounds_as_one_stock_product_per_beam(inputs, beams, heads, dim, length, steps, dtype):
     generator = torch.Generator().manual_seed(length)
-    query = torch.randn(inputs, beams, heads, steps, dim, generator=generator)
-    keys, values = (torch.randn(inputs, heads, length, dim, generator=generator) for _ in range(2))
-    mask = torch.zeros(inputs, 1, steps, length)
-    mask[0, ..., length // 3 :] = torch.finfo(torch.float32).min
+    query = torch.randn(inputs, beams, heads, steps, dim, generator=generator).to(dtype)
+    keys, values = (torch.randn(inputs, heads, length, dim, generator=generator).to(dtype) for _ in range(2))
+    mask = torch.zeros(inputs, 1, steps, length, dtype=dtype)
+    mask[0, ..., length // 3 :] = torch.finfo(dtype).min
     # The stock path: each beam's rows hold their own copy of the keys and values.
     stock = by_hand(query, keys, values, mask, 0.5)
     assert torch.equal(attend_per_beam(query, keys, values, mask, scaling=0.5), stock)
+
+
+def test_the_beams_share_a_scores_product_only_where_the_probe_finds_the_same_bits(monkeypatch):
+    assert not kernels.beams_share_score_products("cuda", torch.float32, 2)
+    # Measured on this project's CPU: MKL rounds fp32 scores of 2 rows otherwise than of one.
+    assert not kernels.beams_share_score_products("cpu", torch.float32, 2)
+    if not NATIVE_BF16.args[0]:
+        assert kernels.beams_share_score_products("cpu", torch.bfloat16, 2)
+    kernels.beams_share_score_products.cache_clear()
+    stock_matmul = torch.matmul
+
+    def off_for_two_rows_at_the_last_shape(left, right, **kwargs):
+        out = stock_matmul(left, right, **kwargs)
+        return out + 1 if left.shape[-2] == 2 and right.shape[-1] == kernels.PROBE_SHAPES[-1][0] else out
+
+    monkeypatch.setattr(torch, "matmul", off_for_two_rows_at_the_last_shape)
+    try:
+        assert not kernels.beams_share_score_products("cpu", torch.bfloat16, 2)
+    finally:
+        kernels.beams_share_score_products.cache_clear()
 
 
 def test_one_head_a_group_without_a_mask_gives_the_same_bits(monkeypatch):

@@ -25,6 +25,8 @@ def test_the_fp16_clamp_serves_only_half_precision_longt5():
         "chunked-transient-global-attention",
         "sync-free-fp16-clamp",
         "preallocated-self-attention-cache",
+        "row-slab-gated-activation",
+        "row-slab-layer-norm",
         "vocab-sliced-output-layer",
     ]
     clamp = LONGT5_PATHS[names.index("sync-free-fp16-clamp")]
@@ -32,7 +34,7 @@ def test_the_fp16_clamp_serves_only_half_precision_longt5():
     sliced = LONGT5_PATHS[names.index("vocab-sliced-output-layer")]
 
     def model(class_name, dtype):
-        return type(class_name, (), {"dtype": dtype})()
+        return type(class_name, (), {"dtype": dtype, "device": torch.device("cpu")})()
 
     assert clamp.serves(model("LongT5ForConditionalGeneration", torch.float16))
     assert not clamp.serves(model("LongT5ForConditionalGeneration", torch.bfloat16))
@@ -55,3 +57,30 @@ def test_sync_free_clamp_equals_the_stock_check(values):
         limit = torch.finfo(hidden.dtype).max - 1000
         expected = torch.clamp(hidden, min=-limit, max=limit)
     assert torch.equal(clamp_inf_sync_free(hidden), expected)
+
+
+def test_the_row_slabs_serve_only_a_cpu_model():
+    slabbed = [p for p in LONGT5_PATHS if p.name.startswith("row-slab-")]
+
+    def model(device):
+        return type("LongT5ForConditionalGeneration", (), {"dtype": torch.bfloat16, "device": torch.device(device)})()
+
+    assert len(slabbed) == 2
+    assert all(p.serves(model("cpu")) and not p.serves(model("cuda")) for p in slabbed)
+
+
+@pytest.mark.parametrize(
+    ("attention", "dtype", "engaged", "warns"),
+    [
+        ("transient-global", torch.bfloat16, [], True),
+        ("transient-global", torch.float16, ["beam-shared-cross-attention"], True),
+        ("transient-global", torch.bfloat16, ["chunked-transient-global-attention"], False),
+        ("transient-global", torch.float32, [], False),
+        ("local", torch.bfloat16, [], False),
+    ],
+)
+def test_half_precision_transient_global_without_its_fast_path_warns(attention, dtype, engaged, warns):
+    model = SimpleNamespace(config=SimpleNamespace(encoder_attention_type=attention), dtype=dtype)
+    warning = FAMILIES["longt5"].unpadded_warning(model, engaged)
+    assert (warning is not None) == warns
+    assert warning is None or "--padding max-length" in warning

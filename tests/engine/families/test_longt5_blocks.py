@@ -151,3 +151,33 @@ def test_no_keys_are_tiled_across_blocks(monkeypatch):
     with torch.inference_mode(), torch.profiler.profile(profile_memory=True) as profile:
         longt5_blocks.transient_global_forward(layer, hidden, mask, position_bias=bias)
     assert max(event.cpu_memory_usage for event in profile.events()) == padded_keys_bytes
+
+
+@NATIVE_BF16
+@pytest.mark.parametrize("width", [384, 1408, 1002, 999])
+def test_the_half_precision_softmax_gives_the_stock_bits(width):
+    torch.manual_seed(0)
+    scores = (torch.randn(2, 12, 128, width) * torch.rand(2, 12, 128, 1) * 8).bfloat16()
+    scores[..., width // 2 :: 3] = torch.finfo(torch.bfloat16).min
+    stock = torch.nn.functional.softmax(scores.float(), dim=-1).type_as(scores)
+    assert torch.equal(longt5_blocks.half_precision_softmax(scores), stock)
+    # The direct bf16 softmax is taken only at widths where it is the stock one.
+    direct = torch.nn.functional.softmax(scores, dim=-1)
+    assert torch.equal(direct, stock) or width % longt5_blocks.SOFTMAX_VECTOR
+
+
+def test_a_cpu_whose_bf16_softmax_rounds_otherwise_keeps_the_stock_form(monkeypatch):
+    stock_softmax = torch.nn.functional.softmax
+
+    def off_in_bf16(scores, dim=None, **kwargs):
+        out = stock_softmax(scores, dim=dim, **kwargs)
+        return out * 0.5 if scores.dtype == torch.bfloat16 else out
+
+    longt5_blocks.direct_softmax_agrees.cache_clear()
+    monkeypatch.setattr(torch.nn.functional, "softmax", off_in_bf16)
+    try:
+        assert not longt5_blocks.direct_softmax_agrees()
+        scores = torch.randn(4, 384).bfloat16()
+        assert torch.equal(longt5_blocks.half_precision_softmax(scores), stock_softmax(scores.float(), -1).bfloat16())
+    finally:
+        longt5_blocks.direct_softmax_agrees.cache_clear()
