@@ -36,7 +36,8 @@ def verified_fast_paths(
     warning for each one left off.
 
     Each path is engaged alone and compared with stock transformers, encoder outputs and beam-search tokens with
-    ``torch.equal``, and for the self-attention cache every step's scores too.
+    ``torch.equal``, every step's scores too (but for beam-shared cross-attention), and a path with a check of its
+    own (``FastPath.check``) must pass it as well.
     """
     import torch
 
@@ -56,18 +57,18 @@ def verified_fast_paths(
     )
     # Four tokens are all the check needs; a checkpoint's minimum length above them only makes generate() warn.
     config.min_length, config.min_new_tokens = 0, None
-    # The self-attention cache must give every step's scores too, which shows a change where no token does; the
-    # BART-style beam-shared cross-attention rounds otherwise by design (one product over the beams' queries).
+    # Every step's scores show a change where no token does; the BART-style beam-shared cross-attention rounds
+    # them otherwise by design (one product over the beams' queries), so only its tokens are compared.
     config.output_scores, config.return_dict_in_generate = True, True
 
     def outputs(path: FastPath | None) -> tuple[Any, ...]:
         states, mask, out = encode_alone_decode_padded(model, family, rows, [path] if path else [], config)
-        scores = (torch.stack(out.scores),) if path is None or path.self_cache else ()
+        scores = (torch.stack(out.scores),) if path is None or not path.beam_cache else ()
         return states, mask, out.sequences, *scores
 
     with torch.inference_mode():
         stock = outputs(None)
-        agree = [all(map(identical, stock, outputs(path))) for path in candidates]
+        agree = [path.check(model) and all(map(identical, stock, outputs(path))) for path in candidates]
     kept = [path for path, same in zip(candidates, agree, strict=True) if same]
     warnings = [
         f"fast path {path.name} disengaged: on {type(model).__name__} it did not reproduce stock transformers"

@@ -73,10 +73,12 @@ def test_fast_paths_engage_by_model_and_dtype_and_leave_no_trace(tiny_tglobal, t
             "chunked-transient-global-attention",
             "preallocated-self-attention-cache",
             "row-slab-layer-norm",
+            "vocab-sliced-output-layer",
         ]
-        # 2 encoder attentions, 2 decoder cross-attentions; 14 layer norms: 2 encoder layers x 2, the global
-        # inputs' 2, 2 decoder layers x 3, one after each stack (the tiny models' ReLU feed-forward is not gated)
-        assert sum("forward" in vars(m) for m in tglobal.modules()) == 18
+        # 2 encoder attentions, 2 decoder cross-attentions, the output layer; 14 layer norms: 2 encoder layers x 2,
+        # the global inputs' 2, 2 decoder layers x 3, one after each stack (the tiny models' ReLU feed-forward is not
+        # gated)
+        assert sum("forward" in vars(m) for m in tglobal.modules()) == 19
     assert not any("forward" in vars(m) for m in tglobal.modules())
     local = load_model(ModelSettings(model=str(tiny_local))).model.half()
     with fast_paths(local, [p for p in LONGT5_PATHS if p.serves(local)]) as names:
@@ -120,5 +122,6 @@ def test_metrics_list_the_fast_paths_engaged(tiny_local, examples):
         "chunked-local-attention",
         "preallocated-self-attention-cache",
         "row-slab-layer-norm",
+        "vocab-sliced-output-layer",
     ]
     assert engaged("max-length") == []

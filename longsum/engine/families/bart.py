@@ -8,6 +8,7 @@ from typing import Any
 from longsum.engine.families.base import Family, FastPath, preallocated_self_attention_cache, register
 from longsum.engine.families.kernels import shared_cross_keys_values
 from longsum.engine.families.tiny import tiny_config
+from longsum.engine.families.vocab_slices import vocab_sliced_output_layer
 
 MODEL_CLASSES = ("BartForConditionalGeneration",)
 
@@ -76,8 +77,12 @@ def decoder_paths(
     model_classes: tuple[str, ...], forward: Callable[..., Any] = _beam_shared_cross_attention
 ) -> tuple[FastPath, ...]:
     """The decoder fast paths of BART-style ``model_classes``: beam-shared cross-attention (``forward`` replacing
-    each ``encoder_attn``'s) and the preallocated self-attention cache."""
-    return beam_shared_cross_attention(model_classes, forward), preallocated_self_attention_cache(model_classes)
+    each ``encoder_attn``'s), the preallocated self-attention cache and the output layer in vocabulary slices."""
+    return (
+        beam_shared_cross_attention(model_classes, forward),
+        preallocated_self_attention_cache(model_classes),
+        vocab_sliced_output_layer(model_classes),
+    )
 
 
 @register

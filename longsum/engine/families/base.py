@@ -26,6 +26,8 @@ class FastPath:
         beam_cache: whether it needs longsum's beam-shared cross-attention cache to take effect.
         self_cache: whether it is longsum's preallocated self-attention cache, which patches no module: ``generate``
             is handed the cache.
+        check: a load-time check of its own beside the decoding comparison, for what that comparison's one
+            batch shape cannot show (e.g. every row count the path serves); it passes by default.
     """
 
     name: str
@@ -34,6 +36,7 @@ class FastPath:
     applies: Callable[[Any], bool] = lambda model: True
     beam_cache: bool = False
     self_cache: bool = False
+    check: Callable[[Any], bool] = lambda model: True
 
     def serves(self, model: Any) -> bool:
         """Whether this path was written for ``model``'s class and applies to it."""

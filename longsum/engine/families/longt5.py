@@ -16,6 +16,7 @@ from longsum.engine.families.base import (
 from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
 from longsum.engine.families.longt5_blocks import RECIPE_LENGTH, local_forward, transient_global_forward
 from longsum.engine.families.longt5_slabs import gated_act_forward, layer_norm_forward
+from longsum.engine.families.vocab_slices import vocab_sliced_output_layer
 
 MODEL_CLASSES = ("LongT5ForConditionalGeneration",)
 
@@ -186,7 +187,8 @@ class LongT5(Family):
 
     def fast_paths(self) -> tuple[FastPath, ...]:
         """Beam-shared cross-attention, block attention a few blocks at a time, a sync-free fp16 clamp, the
-        preallocated self-attention cache, and on the CPU the norms and gated activation a slab of rows at a time."""
+        preallocated self-attention cache, on the CPU the norms and gated activation a slab of rows at a time,
+        and the output layer in vocabulary slices."""
         return (
             FastPath("beam-shared-cross-attention", MODEL_CLASSES, _cross_attentions, beam_cache=True),
             FastPath("chunked-local-attention", MODEL_CLASSES, _instances("LongT5LocalAttention", local_forward)),
@@ -206,4 +208,5 @@ class LongT5(Family):
                 _on_cpu,
             ),
             FastPath("row-slab-layer-norm", MODEL_CLASSES, _instances("LongT5LayerNorm", layer_norm_forward), _on_cpu),
+            vocab_sliced_output_layer(MODEL_CLASSES),
         )

@@ -18,7 +18,7 @@ def test_the_bart_family_serves_bart_mbart_and_plbart_but_its_path_only_bart():
     bart = FAMILIES["bart"]
     assert all(family_for(SimpleNamespace(model_type=t)) is bart for t in ("bart", "mbart", "plbart"))
     assert bart.position_limit(SimpleNamespace(max_position_embeddings=1024)) == 1024
-    path, cache = bart.fast_paths()
+    path, cache, sliced = bart.fast_paths()
     assert (path.name, path.model_classes, path.beam_cache) == (
         "beam-shared-cross-attention",
         ("BartForConditionalGeneration",),
@@ -30,8 +30,11 @@ def test_the_bart_family_serves_bart_mbart_and_plbart_but_its_path_only_bart():
     assert [module for module, _ in path.targets(model)] == [layer.encoder_attn for layer in model.model.decoder.layers]
     # The cache patches no module: it engages by the cache generate() is handed.
     assert cache.name == "preallocated-self-attention-cache" and cache.engages(model) and not cache.targets(model)
+    # The sliced output layer patches the output layer alone; final_logits_bias is added outside it, as stock.
+    assert sliced.name == "vocab-sliced-output-layer"
+    assert [module for module, _ in sliced.targets(model)] == [model.lm_head]
     model.__class__ = type("MBartForConditionalGeneration", (type(model),), {})
-    assert not path.serves(model) and not cache.engages(model)
+    assert not path.serves(model) and not cache.engages(model) and not sliced.engages(model)
 
 
 @pytest.mark.parametrize("beams", [2, 3])

@@ -15,6 +15,7 @@ def test_bigbird_pegasus_is_the_one_padding_sensitive_family():
     assert [(p.name, p.model_classes) for p in bigbird.fast_paths()] == [
         ("beam-shared-cross-attention", ("BigBirdPegasusForConditionalGeneration",)),
         ("preallocated-self-attention-cache", ("BigBirdPegasusForConditionalGeneration",)),
+        ("vocab-sliced-output-layer", ("BigBirdPegasusForConditionalGeneration",)),
     ]
 
 

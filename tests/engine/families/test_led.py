@@ -18,7 +18,7 @@ def test_led_s_limit_is_its_encoder_positions_not_its_decoder_s():
     led = FAMILIES["led"]
     config = SimpleNamespace(model_type="led", max_encoder_position_embeddings=16384, max_position_embeddings=1024)
     assert family_for(config) is led and led.position_limit(config) == 16384
-    path, cache = led.fast_paths()
+    path, cache, sliced = led.fast_paths()
     assert (path.name, path.model_classes, path.beam_cache) == (
         "beam-shared-cross-attention",
         ("LEDForConditionalGeneration",),
@@ -29,6 +29,7 @@ def test_led_s_limit_is_its_encoder_positions_not_its_decoder_s():
         ("LEDForConditionalGeneration",),
         True,
     )
+    assert (sliced.name, sliced.model_classes) == ("vocab-sliced-output-layer", ("LEDForConditionalGeneration",))
 
 
 def test_the_tiny_led_attends_in_16_token_windows_over_the_real_model_s_positions():

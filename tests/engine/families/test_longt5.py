@@ -27,8 +27,11 @@ def test_the_fp16_clamp_serves_only_half_precision_longt5():
         "preallocated-self-attention-cache",
         "row-slab-gated-activation",
         "row-slab-layer-norm",
+        "vocab-sliced-output-layer",
     ]
     clamp = LONGT5_PATHS[names.index("sync-free-fp16-clamp")]
+    # The sliced output layer serves by its weights' dtype and device (see test_vocab_slices).
+    sliced = LONGT5_PATHS[names.index("vocab-sliced-output-layer")]
 
     def model(class_name, dtype):
         return type(class_name, (), {"dtype": dtype, "device": torch.device("cpu")})()
@@ -36,7 +39,11 @@ def test_the_fp16_clamp_serves_only_half_precision_longt5():
     assert clamp.serves(model("LongT5ForConditionalGeneration", torch.float16))
     assert not clamp.serves(model("LongT5ForConditionalGeneration", torch.bfloat16))
     assert not clamp.serves(model("T5ForConditionalGeneration", torch.float16))
-    assert all(p.serves(model("LongT5ForConditionalGeneration", torch.float32)) for p in LONGT5_PATHS if p != clamp)
+    assert all(
+        p.serves(model("LongT5ForConditionalGeneration", torch.float32))
+        for p in LONGT5_PATHS
+        if p not in (clamp, sliced)
+    )
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ def test_pegasus_serves_its_model_type_with_its_position_table_as_the_limit():
     assert [(p.name, p.model_classes) for p in pegasus.fast_paths()] == [
         ("beam-shared-cross-attention", ("PegasusForConditionalGeneration",)),
         ("preallocated-self-attention-cache", ("PegasusForConditionalGeneration",)),
+        ("vocab-sliced-output-layer", ("PegasusForConditionalGeneration",)),
     ]
 
 

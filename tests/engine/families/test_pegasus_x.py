@@ -16,6 +16,7 @@ def test_pegasus_x_serves_its_model_type_with_its_position_table_as_the_limit():
     assert [(p.name, p.model_classes) for p in pegasus_x.fast_paths()] == [
         ("beam-shared-cross-attention", ("PegasusXForConditionalGeneration",)),
         ("preallocated-self-attention-cache", ("PegasusXForConditionalGeneration",)),
+        ("vocab-sliced-output-layer", ("PegasusXForConditionalGeneration",)),
     ]
 
 
