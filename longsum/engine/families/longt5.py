@@ -14,7 +14,12 @@ from longsum.engine.families.base import (
     register,
 )
 from longsum.engine.families.kernels import attend_per_beam, shared_cross_keys_values
-from longsum.engine.families.longt5_blocks import RECIPE_LENGTH, local_forward, transient_global_forward
+from longsum.engine.families.longt5_blocks import (
+    RECIPE_LENGTH,
+    local_forward,
+    rounds_by_global_count,
+    transient_global_forward,
+)
 from longsum.engine.families.longt5_slabs import gated_act_forward, layer_norm_forward
 from longsum.engine.families.vocab_slices import vocab_sliced_output_layer
 
@@ -171,11 +176,9 @@ class LongT5(Family):
     def unpadded_warning(self, model: Any, engaged: Sequence[str]) -> str | None:
         """Transient-global attention in half precision without its fast path, which alone gives an unpadded input
         the recipe's count of global keys: dynamic batches then round otherwise than the padded recipe."""
-        import torch
-
         if (
             getattr(model.config, "encoder_attention_type", None) != "transient-global"
-            or model.dtype == torch.float32
+            or not rounds_by_global_count(model.dtype)
             or "chunked-transient-global-attention" in engaged
         ):
             return None

@@ -210,12 +210,18 @@ def recipe_globals(attention: Any, dtype: Any) -> int:
     global keys than the unpadded one. Zero keys, masked out, make the count the recipe's. In fp32 the count does
     not change a bit (measured), so fp32 skips the extra work.
     """
-    import torch
-
     length = RECIPE_LENGTH.get()
-    if length is None or dtype == torch.float32:
+    if length is None or not rounds_by_global_count(dtype):
         return 0
     return int(length // attention.global_block_size)
+
+
+def rounds_by_global_count(dtype: Any) -> bool:
+    """Whether transient-global attention in ``dtype`` rounds by its count of global keys: half precision does,
+    fp32 does not (see ``recipe_globals``)."""
+    import torch
+
+    return bool(dtype != torch.float32)
 
 
 def transient_global_bias(
