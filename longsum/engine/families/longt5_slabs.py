@@ -28,8 +28,8 @@ def gated_act_forward(dense: Any, hidden_states: Any) -> Any:
 
     gate, linear = dense.wi_0(hidden_states), dense.wi_1(hidden_states)
     if gate.dtype != linear.dtype:
-        # Stock promotes the product; writing it into the gate's tensor would not.
-        return type(dense).forward(dense, hidden_states)
+        # Stock promotes the product, which writing it into the gate's tensor would not: stock's tail, whole.
+        return dense.wo(dense.dropout(dense.act(gate) * linear))
     flat_gate, flat_linear = gate.view(-1, gate.shape[-1]), linear.view(-1, linear.shape[-1])
     for part in slabs(flat_gate.shape[0], flat_gate.shape[1], flat_gate.element_size()):
         torch.mul(dense.act(flat_gate[part]), flat_linear[part], out=flat_gate[part])

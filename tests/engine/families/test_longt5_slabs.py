@@ -62,3 +62,15 @@ def _for_any_class(path):
     from dataclasses import replace
 
     return replace(path, model_classes=("LongT5EncoderModel",))
+
+
+def test_a_gate_and_linear_of_two_dtypes_give_the_stock_promoted_product():
+    from transformers import LongT5Config
+    from transformers.models.longt5.modeling_longt5 import LongT5DenseGatedActDense
+
+    torch.manual_seed(0)
+    dense = LongT5DenseGatedActDense(LongT5Config(d_model=16, d_ff=32, feed_forward_proj="gated-gelu")).eval()
+    dense.wi_1.register_forward_hook(lambda module, inputs, out: out.bfloat16())
+    states = torch.randn(3, 5, 16)
+    with torch.no_grad():
+        assert torch.equal(longt5_slabs.gated_act_forward(dense, states), type(dense).forward(dense, states))
